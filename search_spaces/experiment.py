@@ -1,0 +1,83 @@
+"""Experiments as plain data: what to run, never how. Names of datasets, methods and archs are strings.
+
+An experiment is one or more *stages*. A `Grid` stage is the Cartesian product datasets x methods x
+archs x seeds; a `Bayesian` stage is an Optuna TPE search over a space. Every trial's config is one
+flat dict of JSON values: recipe defaults < dataset-group recipe < experiment `fixed` < stage values
+< the user's `--set`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Union
+
+GAMMA_MIN = 1.72865  # Theorem 1 of the zeta-mixup paper: above it each output is dominated by one input
+
+
+@dataclass(frozen=True)
+class Method:
+    """A column of a results table: a method (mixer) name, its parameters, and a display label."""
+
+    label: str
+    method: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def config(self) -> dict[str, Any]:
+        return {"variant": self.label, "method": self.method, **self.params}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One dimension of a Bayesian search space: kind is "uniform", "loguniform", "int" or "choice"."""
+
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Every combination of datasets x methods x archs x seeds, one trial each."""
+
+    datasets: tuple[str, ...]
+    methods: tuple[Method, ...]
+    archs: tuple[str, ...]
+    seeds: tuple[int, ...] = (0, 1, 2)
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    name: str = "grid"
+
+
+@dataclass(frozen=True)
+class Bayesian:
+    """An Optuna TPE search: `num_samples` trials over `space`, everything else from `fixed`."""
+
+    dataset: str
+    method: Method
+    arch: str
+    space: Mapping[str, Param]
+    num_samples: int
+    seed: int = 0
+    asha: bool = False  # ASHA early stopping; stopped trials are not told to Optuna (see orchestrator)
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    name: str = "sweep"
+
+
+Stage = Union[Grid, Bayesian]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A named benchmark: its stages, shared fixed values, the metric it is judged on, its report."""
+
+    name: str
+    description: str
+    stages: tuple[Stage, ...]
+    metric: str = "test_acc"
+    mode: str = "max"
+    report_metrics: tuple[str, ...] = ("test_acc",)
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    smoke: Mapping[str, Any] = field(default_factory=dict)  # overrides for --smoke
+    smoke_samples: int = 4  # Bayesian trials per stage under --smoke
+    baseline: str = "mixup"  # the variant that relative improvements are measured against
+    paper: str = ""  # e.g. "zeta-mixup Table 4"
+    trainable: str = "classify"
