@@ -1,0 +1,116 @@
+"""Batch-wise augmentation on the training device: random crop with padding, horizontal flip, normalize.
+
+Images stay uint8 `(N, H, W, C)` on the device; one batch becomes float32 `(N, C, H, W)` with a single
+gather (crop and flip are both index arithmetic), so there is no per-sample Python or PIL work.
+Feature vectors `(N, D)` are only standardized and come out as `(N, D, 1, 1)`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+# Below this std a channel/feature is treated as constant, to avoid dividing by ~0.
+MIN_STD = 1e-6
+# Rows per chunk when computing statistics, to bound the float64 working memory.
+STATS_CHUNK = 4096
+
+
+def channel_stats(images: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel (images) or per-feature (vectors) mean and std, float64 `(C,)` or `(D,)`.
+
+    uint8 images are scaled to [0, 1] first, matching the [0, 1] input that `BatchAugment` normalizes.
+    """
+    arr = images.cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    if len(arr) == 0:
+        raise ValueError("cannot compute normalization statistics of an empty split")
+    scale = 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
+    dim = arr.shape[-1]
+    total = np.zeros(dim)
+    total_sq = np.zeros(dim)
+    count = 0
+    for start in range(0, len(arr), STATS_CHUNK):
+        chunk = arr[start : start + STATS_CHUNK].reshape(-1, dim).astype(np.float64) * scale
+        total += chunk.sum(0)
+        total_sq += (chunk * chunk).sum(0)
+        count += len(chunk)
+    mean = total / count
+    var = np.maximum(total_sq / count - mean * mean, 0.0)
+    return mean, np.sqrt(var)
+
+
+class BatchAugment:
+    """Turns device-resident uint8 batches into normalized float batches.
+
+    mean, std: per channel (images, on the [0, 1] scale) or per feature (vectors).
+    flip: random horizontal flip with probability 1/2 (images only).
+    crop_padding: random crop back to `H x W` after zero-padding each side by this many pixels
+        (0 = off; images only). Zero padding happens before normalization, as torchvision's
+        RandomCrop on uint8/PIL images does.
+    """
+
+    def __init__(
+        self,
+        mean: np.ndarray,
+        std: np.ndarray,
+        *,
+        flip: bool = False,
+        crop_padding: int = 0,
+        device: torch.device | str = "cpu",
+    ) -> None:
+        if crop_padding < 0:
+            raise ValueError(f"crop_padding must be >= 0, got {crop_padding}")
+        self.flip = bool(flip)
+        self.crop_padding = int(crop_padding)
+        self.device = torch.device(device)
+        std = np.where(np.asarray(std) < MIN_STD, 1.0, std)
+        # x_norm = (x / 255 - mean) / std = x * scale + shift, fused into one multiply-add.
+        self._scale = torch.as_tensor(1.0 / np.asarray(std), dtype=torch.float32, device=self.device)
+        self._shift = torch.as_tensor(-np.asarray(mean) / std, dtype=torch.float32, device=self.device)
+
+    @classmethod
+    def from_train(
+        cls,
+        train_images: np.ndarray | torch.Tensor,
+        *,
+        flip: bool = False,
+        crop_padding: int = 0,
+        device: torch.device | str = "cpu",
+    ) -> "BatchAugment":
+        """Normalization statistics computed once from the train split (uint8 images or float vectors)."""
+        mean, std = channel_stats(train_images)
+        return cls(mean, std, flip=flip, crop_padding=crop_padding, device=device)
+
+    def _normalize(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim == 2:
+            out = x.to(torch.float32) * self._scale + self._shift
+            return out[:, :, None, None]
+        out = x.to(torch.float32) * (self._scale / 255.0) + self._shift
+        return out.permute(0, 3, 1, 2).contiguous()
+
+    def eval(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalize only: uint8 `(N, H, W, C)` -> float32 `(N, C, H, W)`; float `(N, D)` -> `(N, D, 1, 1)`."""
+        return self._normalize(x)
+
+    def train(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Random crop and flip, then normalize. Randomness only from `generator` (on x's device)."""
+        if x.ndim == 2 or (not self.flip and self.crop_padding == 0):
+            return self._normalize(x)
+        n, h, w, _ = x.shape
+        p = self.crop_padding
+        dev = x.device
+        if p:
+            x = F.pad(x, (0, 0, p, p, p, p))  # pads W then H of an (N, H, W, C) tensor
+            top = torch.randint(0, 2 * p + 1, (n,), generator=generator, device=dev)
+            left = torch.randint(0, 2 * p + 1, (n,), generator=generator, device=dev)
+        else:
+            top = torch.zeros(n, dtype=torch.long, device=dev)
+            left = top
+        cols = torch.arange(w, device=dev).expand(n, w)
+        if self.flip:
+            flipped = torch.rand(n, generator=generator, device=dev) < 0.5
+            cols = torch.where(flipped[:, None], cols.flip(1), cols)
+        rows = top[:, None] + torch.arange(h, device=dev)
+        cols = left[:, None] + cols
+        batch = torch.arange(n, device=dev)[:, None, None]
+        return self._normalize(x[batch, rows[:, :, None], cols[:, None, :]])
