@@ -1,0 +1,24 @@
+"""WHAT to run: experiments, dataset specs and training recipes, as plain data."""
+from __future__ import annotations
+
+from search_spaces.demo import DEMO
+from search_spaces.experiment import Experiment
+
+EXPERIMENTS: dict[str, Experiment] = {}
+
+
+def register_experiment(experiment: Experiment) -> Experiment:
+    if experiment.name in EXPERIMENTS:
+        raise ValueError(f"experiment {experiment.name!r} is already registered")
+    EXPERIMENTS[experiment.name] = experiment
+    return experiment
+
+
+def get_experiment(name: str) -> Experiment:
+    try:
+        return EXPERIMENTS[name]
+    except KeyError:
+        raise ValueError(f"unknown experiment {name!r}; valid choices: {', '.join(EXPERIMENTS)}") from None
+
+
+register_experiment(DEMO)

@@ -1,0 +1,181 @@
+"""The `mixbench` command line. Bad input: one line naming the problem and the valid choices, exit 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from typing import Any, Sequence
+
+from orchestrator.overrides import parse_sets
+from orchestrator.workdir import DEFAULT_WORKDIR, WorkDir
+
+USAGE_ERROR = 2
+
+
+class UsageError(Exception):
+    """Bad command-line input (the message is the one line shown to the user)."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line instead of usage + message
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def add_workdir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workdir", default=os.environ.get("MIXBENCH_WORKDIR", DEFAULT_WORKDIR),
+                        help=f"work directory (default: ./{DEFAULT_WORKDIR})")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="mixbench", description="Benchmarks of mixing-based data augmentation on Ray Tune, Optuna and MLflow.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    commands.add_parser("list", help="experiments, datasets, methods and archs")
+
+    run = commands.add_parser("run", help="run an experiment")
+    run.add_argument("name")
+    run.add_argument("--smoke", action="store_true", help="shrink to about a minute on 2 CPUs")
+    run.add_argument("--set", dest="sets", action="append", metavar="KEY=VALUE", help="override a config value")
+    run.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, else a local Ray)")
+    run.add_argument("--tracking-uri", help="MLflow tracking URI (default: sqlite:///WORKDIR/mlflow.db)")
+    run.add_argument("--cpus-per-trial", type=float, default=1.0)
+    run.add_argument("--gpus-per-trial", type=float, default=0.0)
+    run.add_argument("--max-concurrent", type=int, default=None)
+    run.add_argument("--max-failures", type=int, default=1, help="retries of a failed trial from its last checkpoint")
+    add_workdir(run)
+
+    resume = commands.add_parser("resume", help="continue an interrupted run")
+    resume.add_argument("name")
+    add_workdir(resume)
+
+    report = commands.add_parser("report", help="tables and plots from the Parquet results")
+    report.add_argument("name")
+    add_workdir(report)
+
+    train = commands.add_parser("train", help="one trial in-process, without Ray")
+    train.add_argument("--dataset", required=True)
+    train.add_argument("--method", required=True)
+    train.add_argument("--arch", required=True)
+    train.add_argument("--set", dest="sets", action="append", metavar="KEY=VALUE")
+    train.add_argument("--json", action="store_true", help="end with one JSON line of the final metrics")
+
+    ui = commands.add_parser("ui", help="the MLflow UI over the work directory's store")
+    ui.add_argument("--port", type=int, default=5000)
+    add_workdir(ui)
+
+    from orchestrator.data_cli import add_data_parser
+
+    add_data_parser(commands)
+    return parser
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from search_spaces import EXPERIMENTS
+    from workloads.data import DATASETS
+    from workloads.mixing import MIXERS
+    from workloads.models import ARCHS
+
+    print("experiments:")
+    for name, experiment in EXPERIMENTS.items():
+        print(f"  {name:<24} {experiment.description}")
+    print("datasets: " + ", ".join(DATASETS.names()))
+    print("methods:  " + ", ".join(MIXERS.names()))
+    print("archs:    " + ", ".join(ARCHS.names()))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from orchestrator.runner import RunOptions, run_experiment
+
+    options = RunOptions(smoke=args.smoke, sets=parse_sets(args.sets), address=args.address,
+                         tracking_uri=args.tracking_uri, cpus_per_trial=args.cpus_per_trial,
+                         gpus_per_trial=args.gpus_per_trial, max_concurrent=args.max_concurrent,
+                         max_failures=args.max_failures)
+    summary = run_experiment(args.name, options, WorkDir.at(args.workdir))
+    print_summary(summary)
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from orchestrator.runner import resume_experiment
+
+    print_summary(resume_experiment(args.name, WorkDir.at(args.workdir)))
+    return 0
+
+
+def print_summary(summary: Any) -> None:
+    report_md = summary.report_dir / "report.md"
+    print(report_md.read_text())
+    print(f"\n{summary.trials} trials, {summary.errored} failed.")
+    print("outputs:")
+    print(f"  parquet   {summary.workdir.epochs}  {summary.workdir.trials}")
+    print(f"  mlflow    {summary.tracking_uri}  (parent run {summary.parent_run_id})")
+    print(f"  ray       {summary.workdir.ray / summary.experiment / summary.invocation}")
+    for path in summary.outputs:
+        print(f"  report    {path}")
+    print(f"\nOpen the MLflow UI: mixbench ui --workdir {summary.workdir.root}")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from orchestrator.report import build_report
+
+    report = build_report(args.name, WorkDir.at(args.workdir))
+    print(report.markdown)
+    for path in report.files:
+        print(f"  {path}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from orchestrator.trainables import get_trainable
+
+    trainable = get_trainable("classify")
+    config = trainable.validate({**parse_sets(args.sets), "dataset": args.dataset, "method": args.method, "arch": args.arch})
+    from workloads.data import load_dataset
+
+    data = load_dataset(config["dataset"], config.get("data_root"))
+
+    def report(metrics: dict[str, Any], checkpoint_dir: str | None) -> None:
+        shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+        print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items()), flush=True)
+
+    final = trainable.train(config, report, None, data=data)
+    if args.json:
+        print(json.dumps(final, default=float))
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    workdir = WorkDir.at(args.workdir)
+    if not workdir.mlflow_db.exists():
+        raise ValueError(f"no MLflow store at {workdir.mlflow_db}; run an experiment first (mixbench run demo)")
+    command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", workdir.default_tracking_uri(),
+               "--host", "127.0.0.1", "--port", str(args.port)]
+    print(f"MLflow UI on http://127.0.0.1:{args.port}  (Ctrl-C to stop)", flush=True)
+    return subprocess.call(command)
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from orchestrator.data_cli import run_data
+
+    return run_data(args)
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "resume": cmd_resume, "report": cmd_report,
+            "train": cmd_train, "ui": cmd_ui, "data": cmd_data}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, ValueError) as exc:  # DatasetError is a ValueError too
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"mixbench: error: {message}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""The driver-side Tune callback that records every trial: Parquet rows and MLflow child runs.
+
+Parquet is the source of truth for reports: every result is written when it arrives (a crash
+loses at most the epoch in flight), and each (trial, epoch) row is written once, also across
+retries and `mixbench resume`. MLflow is for the comparison UI: metrics are logged in batches,
+and an MLflow outage warns instead of taking the sweep down.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from ray.tune import Callback
+from ray.tune.result import AUTO_RESULT_KEYS
+
+from orchestrator.parquet_table import ParquetTable
+from orchestrator.tracking import Tracking
+
+log = logging.getLogger("mixbench")
+
+TUNE_KEYS = set(AUTO_RESULT_KEYS) | {"trial_id", "done", "experiment_tag", "should_checkpoint", "experiment_id"}
+RUN_TAG_KEYS = ("dataset", "variant", "method", "arch", "seed")
+FLUSH_SECONDS = 2.0
+
+
+def epochs_table(results_dir: Path) -> ParquetTable:
+    return ParquetTable(results_dir / "epochs", "epochs", key=("experiment", "trial_id", "epoch"))
+
+
+def trials_table(results_dir: Path) -> ParquetTable:
+    return ParquetTable(results_dir / "trials", "trials", key=("experiment", "trial_id"))
+
+
+def split_result(result: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
+    """The trainable's own metrics from a Tune result: (numbers, texts such as a confusion matrix)."""
+    numbers, texts = {}, {}
+    for key, value in result.items():
+        if key in TUNE_KEYS:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            continue
+        (texts if isinstance(value, str) else numbers)[key] = value
+    return numbers, texts
+
+
+def higher_is_better(metric: str) -> bool:
+    return not (metric.endswith("loss") or metric.endswith("err"))
+
+
+class TrialRecorder(Callback):
+    """Records one stage's trials. Picklable (Tune stores it with the experiment): clients are
+    created in `setup`, which Tune calls at the start of every `fit`, also after a restore."""
+
+    def __init__(self, experiment: str, invocation: str, stage: str, results_dir: str, tracking_uri: str,
+                 artifact_root: str | None, parent_run_id: str) -> None:
+        self.experiment = experiment
+        self.invocation = invocation
+        self.stage = stage
+        self.results_dir = Path(results_dir)
+        self.tracking_uri = tracking_uri
+        self.artifact_root = artifact_root
+        self.parent_run_id = parent_run_id
+        self._runtime_reset()
+
+    def _runtime_reset(self) -> None:
+        self._tracking: Tracking | None = None
+        self._run_ids: dict[str, str] = {}
+        self._logged_step: dict[str, int] = {}
+        self._pending: dict[str, list[tuple[int, dict[str, float]]]] = {}
+        self._last_flush = 0.0
+        self._started: dict[str, float] = {}
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for key in [k for k in state if k.startswith("_")]:
+            del state[key]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._runtime_reset()
+
+    # -- Tune hooks -------------------------------------------------------------------------
+
+    def setup(self, **info: Any) -> None:
+        root = Path(self.artifact_root) if self.artifact_root else None
+        self._tracking = Tracking(self.tracking_uri, root)
+        self._epochs = epochs_table(self.results_dir)
+        self._trials = trials_table(self.results_dir)
+
+    def on_trial_start(self, iteration: int, trials: list, trial, **info: Any) -> None:
+        self._started.setdefault(trial.trial_id, time.time())
+        run_id = self._ensure_run(trial)
+        self._trials.upsert([self._trial_row(trial, "RUNNING", run_id)])
+
+    def on_trial_result(self, iteration: int, trials: list, trial, result: dict, **info: Any) -> None:
+        numbers, _ = split_result(result)
+        epoch = int(numbers.get("epoch", result.get("training_iteration", 0)))
+        row = {**self._row_base(trial), "epoch": epoch, **numbers,
+               "wall_time_s": result.get("time_total_s"), "timestamp": result.get("timestamp")}
+        self._epochs.insert([row])
+        if epoch > self._logged_step.get(trial.trial_id, 0):
+            self._pending.setdefault(trial.trial_id, []).append((epoch, numbers))
+            self._logged_step[trial.trial_id] = epoch
+
+    def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
+        if self._pending and time.time() - self._last_flush > FLUSH_SECONDS:
+            self._flush_all()
+
+    def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
+        self._finish(trial, error=None)
+
+    def on_trial_error(self, iteration: int, trials: list, trial, **info: Any) -> None:
+        self._finish(trial, error=error_message(trial))
+
+    def on_experiment_end(self, trials: list, **info: Any) -> None:
+        self._flush_all()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _row_base(self, trial) -> dict[str, Any]:
+        return {"experiment": self.experiment, "invocation": self.invocation, "stage": self.stage,
+                "trial_id": trial.trial_id, **trial.config}
+
+    def _ensure_run(self, trial) -> str | None:
+        if trial.trial_id in self._run_ids:
+            return self._run_ids[trial.trial_id]
+        config = trial.config
+        tags = {"mixbench.experiment": self.experiment, "mixbench.invocation": self.invocation,
+                "mixbench.stage": self.stage,
+                **{f"mixbench.{k}": config.get(k) for k in RUN_TAG_KEYS}}
+        name = f"{config.get('dataset')}-{config.get('variant', config.get('method'))}-s{config.get('seed')}-{trial.trial_id}"
+        try:
+            run_id, last = self._tracking.child_run(self.parent_run_id, trial.trial_id, name, tags, config)
+        except Exception as exc:  # MLflow is the UI, not the record: keep the sweep going
+            log.warning("MLflow: could not open a run for trial %s: %s", trial.trial_id, exc)
+            return None
+        self._run_ids[trial.trial_id] = run_id
+        self._logged_step[trial.trial_id] = max(last, self._logged_step.get(trial.trial_id, 0))
+        return run_id
+
+    def _flush(self, trial_id: str) -> None:
+        rows = self._pending.pop(trial_id, [])
+        run_id = self._run_ids.get(trial_id)
+        if rows and run_id:
+            try:
+                self._tracking.log_metrics(run_id, rows)
+            except Exception as exc:
+                log.warning("MLflow: could not log metrics of trial %s: %s", trial_id, exc)
+
+    def _flush_all(self) -> None:
+        for trial_id in list(self._pending):
+            self._flush(trial_id)
+        self._last_flush = time.time()
+
+    def _finish(self, trial, error: str | None) -> None:
+        run_id = self._ensure_run(trial)
+        self._flush(trial.trial_id)
+        row = self._trial_row(trial, "ERROR" if error else "TERMINATED", run_id, error)
+        if not error and row.get("epochs_done", 0) < int(trial.config.get("epochs", 0)):
+            row["status"] = "STOPPED_EARLY"
+        self._trials.upsert([row])
+        if run_id:
+            try:
+                _, texts = split_result(trial.last_result or {})
+                for key, text in texts.items():
+                    self._tracking.log_dict(run_id, json.loads(text), f"{key}.json")
+                tags = {"mixbench.status": row["status"]}
+                if error:
+                    tags["mixbench.error"] = error
+                self._tracking.set_tags(run_id, tags)
+                self._tracking.end_run(run_id, "FAILED" if error else "FINISHED")
+            except Exception as exc:
+                log.warning("MLflow: could not close the run of trial %s: %s", trial.trial_id, exc)
+
+    def _trial_row(self, trial, status: str, run_id: str | None, error: str | None = None) -> dict[str, Any]:
+        row = {**self._row_base(trial), "config": json.dumps(trial.config, sort_keys=True),
+               "status": status, "error": error, "mlflow_run_id": run_id,
+               "runtime_s": time.time() - self._started.get(trial.trial_id, time.time())}
+        if status != "RUNNING":
+            row.update(self._final_and_best(trial))
+        return row
+
+    def _final_and_best(self, trial) -> dict[str, Any]:
+        """Final metrics (the last epoch) and best-so-far (`best_<metric>`), from the epochs table."""
+        epochs = self._epochs.read()
+        if epochs.empty:
+            return {"epochs_done": 0}
+        mine = epochs[(epochs["experiment"] == self.experiment) & (epochs["trial_id"] == trial.trial_id)]
+        if mine.empty:
+            return {"epochs_done": 0}
+        mine = mine.sort_values("epoch")
+        _, texts = split_result(trial.last_result or {})
+        out: dict[str, Any] = {"epochs_done": int(mine["epoch"].max()), **texts}
+        metric_columns = [c for c in mine.columns if "_" in c and c.split("_")[0] in ("train", "val", "test")]
+        for column in metric_columns:
+            values = mine[column].dropna()
+            if values.empty:
+                continue
+            out[column] = float(values.iloc[-1])
+            best = values.max() if higher_is_better(column) else values.min()
+            out[f"best_{column}"] = float(best) if not math.isnan(best) else None
+        return out
+
+
+def error_message(trial) -> str:
+    """The last line of the trial's error (e.g. 'FloatingPointError: non-finite training loss ...')."""
+    text = ""
+    try:
+        error = trial.get_error()
+        text = str(error) if error else ""
+    except Exception:
+        pass
+    if not text and trial.error_file and Path(trial.error_file).exists():
+        text = Path(trial.error_file).read_text()
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "unknown error"

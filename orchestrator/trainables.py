@@ -1,0 +1,35 @@
+"""The trainables that experiments name: each is a workloads function
+`train(config, report, checkpoint=None, *, data=None) -> final metrics` plus its config validator."""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from workloads.registry import Registry
+
+
+@dataclass(frozen=True)
+class Trainable:
+    """Where a trainable and its validator live (imported lazily: torch is slow to import)."""
+
+    name: str
+    module: str
+    train_name: str
+    validate_name: str
+
+    @property
+    def train(self) -> Callable[..., dict[str, Any]]:
+        return getattr(importlib.import_module(self.module), self.train_name)
+
+    def validate(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The config with defaults filled in; ValueError naming the key and valid choices otherwise."""
+        return getattr(importlib.import_module(self.module), self.validate_name)(config)
+
+
+TRAINABLES: Registry[Trainable] = Registry("trainable")
+TRAINABLES.add("classify", Trainable("classify", "workloads.classify", "train", "validate_config"))
+
+
+def get_trainable(name: str) -> Trainable:
+    return TRAINABLES.get(name)

@@ -1,0 +1,33 @@
+"""The adapter from a workloads trainable to a Ray Tune function trainable."""
+from __future__ import annotations
+
+from typing import Any
+
+from ray import tune
+
+from orchestrator.trainables import get_trainable
+
+
+def run_trial(config: dict[str, Any], *, trainable: str, datasets: dict[str, Any], threads: int) -> None:
+    """One trial inside a Ray worker: restore from Tune's checkpoint if there is one, then train.
+
+    `datasets` (name -> DatasetArrays) reached this worker through the object store: its numpy
+    arrays are zero-copy views of shared memory, so concurrent trials hold the data once per node.
+    """
+    import torch
+
+    if threads > 0:
+        torch.set_num_threads(threads)
+    train = get_trainable(trainable).train
+    data = datasets.get(config.get("dataset"))
+
+    def report(metrics: dict[str, Any], checkpoint_dir: str | None) -> None:
+        checkpoint = tune.Checkpoint.from_directory(checkpoint_dir) if checkpoint_dir else None
+        tune.report(metrics, checkpoint=checkpoint)
+
+    checkpoint = tune.get_checkpoint()
+    if checkpoint is None:
+        train(config, report, None, data=data)
+        return
+    with checkpoint.as_directory() as directory:
+        train(config, report, directory, data=data)

@@ -1,0 +1,36 @@
+"""The demo: a real benchmark on scikit-learn's digits that runs on a laptop in minutes."""
+from __future__ import annotations
+
+from search_spaces.experiment import Bayesian, Experiment, Grid, Method, Param
+
+DEMO_METHODS = (
+    Method("erm", "erm"),
+    Method("mixup", "mixup", {"alpha": 1.0}),
+    Method("zeta-2.4", "zeta", {"gamma": 2.4}),
+    Method("zeta-2.8", "zeta", {"gamma": 2.8}),
+    Method("zeta-4.0", "zeta", {"gamma": 4.0}),
+)
+
+DEMO = Experiment(
+    name="demo",
+    description="digits + small_cnn: erm, mixup, zeta (3 gammas) x 3 seeds, then a 16-trial "
+    "Bayesian gamma x weight-decay sweep",
+    stages=(
+        Grid(datasets=("digits",), methods=DEMO_METHODS, archs=("small_cnn",), seeds=(0, 1, 2), name="grid"),
+        Bayesian(
+            dataset="digits",
+            method=Method("zeta", "zeta", {"gamma": 2.8}),
+            arch="small_cnn",
+            space={"gamma": Param("uniform", 1.0, 6.0), "weight_decay": Param("loguniform", 5e-5, 1e-3)},
+            num_samples=16,
+            name="sweep",
+        ),
+    ),
+    metric="test_acc",
+    mode="max",
+    report_metrics=("test_acc", "test_f1_macro"),
+    fixed={"epochs": 12, "batch_size": 64, "lr": 0.05, "weight_decay": 5e-4, "milestones": [8], "lr_decay": 0.1},
+    smoke={"epochs": 2},
+    smoke_samples=3,
+    paper="",
+)
