@@ -12,6 +12,10 @@ class DatasetError(ValueError):
     """A dataset is missing or malformed. The message names the file (or path) and the problem."""
 
 
+class MissingDataError(DatasetError):
+    """A file or folder a dataset needs is absent. The message names the exact path expected."""
+
+
 @dataclass(frozen=True)
 class Split:
     """One split.
