@@ -167,13 +167,13 @@ def register_file_dataset(name: str, indexer: Indexer, preprocess: Preprocess) -
     def indexed(root: Optional[Path]) -> FileIndex:
         return replace(indexer(root), preprocess=preprocess)
 
-    indexed.__doc__ = indexer.__doc__
+    indexed.__doc__, indexed.__module__ = indexer.__doc__, indexer.__module__
     FILE_DATASETS.add(name, indexed)
     PREPROCESS[name] = preprocess
 
     def loader(root: Optional[Path] = None, size: Optional[int] = None) -> DatasetArrays:
         return decode_all(indexed(root).resized(size))
 
-    loader.__name__ = f"load_{name.replace('-', '_')}"
+    loader.__name__, loader.__module__ = f"load_{name.replace('-', '_')}", indexer.__module__
     loader.__doc__ = f"{name}: decoded in memory from its official layout (see {indexer.__module__})."
     DATASETS.add(name, loader)
