@@ -1,14 +1,43 @@
-"""Plots from Parquet results: parallel coordinates of a Bayesian sweep (interactive HTML via plotly,
-PNG via matplotlib, so no browser engine is needed to write images)."""
+"""Drawing the report figures from already-aggregated numbers: interactive HTML (plotly, its JS
+embedded in each file so that the page opens from file:// and from MLflow's artifact viewer without a
+network) and PNG (matplotlib's Agg backend: no browser engine, no kaleido).
+
+Figures: parallel coordinates of a Bayesian sweep (Fig. 10 c/d), a metric against γ with a
+baseline band (Fig. 10 a/b), and paired dots of two variants per dataset and metric (Fig. 9).
+Data reach plotly as plain lists (not numpy arrays, which plotly would encode as base64), so every
+number is readable in the HTML.
+"""
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 GREY = "#c8c8c8"
+BETTER, WORSE = "#2ca02c", "#d62728"  # paired dots: the second variant better / worse
 
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _write(figure, html_path: Path) -> None:
+    figure.write_html(html_path, include_plotlyjs=True, full_html=True)
+
+
+def _floats(values) -> list[float]:
+    return [float(v) for v in values]
+
+
+# -- parallel coordinates (Fig. 10 c/d) ------------------------------------------------------------
 
 def _axis_values(values: pd.Series, log: bool) -> np.ndarray:
     data = np.log10(values.astype(float)) if log else values.astype(float)
@@ -38,29 +67,26 @@ def parallel_coordinates(frame: pd.DataFrame, axes: list[tuple[str, str, bool]],
         values = frame[column].astype(float)
         if log:
             ticks = np.linspace(np.log10(values.min()), np.log10(values.max()), 5)
-            dims.append(dict(label=label, values=np.log10(values), tickvals=ticks, ticktext=[f"{10**t:.1e}" for t in ticks]))
+            dims.append(dict(label=label, values=_floats(np.log10(values)), tickvals=_floats(ticks),
+                             ticktext=[f"{10**t:.1e}" for t in ticks]))
         else:
-            dims.append(dict(label=label, values=values))
-    figure = go.Figure(go.Parcoords(line=dict(color=shade, colorscale=scale, cmin=0, cmax=1), dimensions=dims))
+            dims.append(dict(label=label, values=_floats(values)))
+    figure = go.Figure(go.Parcoords(line=dict(color=_floats(shade), colorscale=scale, cmin=0, cmax=1), dimensions=dims))
     figure.update_layout(title=title)
     html_path, png_path = out_stem.with_suffix(".html"), out_stem.with_suffix(".png")
-    figure.write_html(html_path, include_plotlyjs=True)
+    _write(figure, html_path)
     _parallel_png(frame, axes, score, greyed, png_path, title)
     return [html_path, png_path]
 
 
 def _parallel_png(frame, axes, score, greyed, path: Path, title: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     positions = np.arange(len(axes))
     normalized = np.stack([_axis_values(frame[c], log) for c, _, log in axes], axis=1)
     fig, ax = plt.subplots(figsize=(2.4 * len(axes) + 2, 4.5))
     cmap = plt.get_cmap("viridis")
     lo, hi = float(score.min()), float(score.max())
-    order = np.argsort(~greyed.to_numpy())  # grey lines first, coloured on top
+    order = np.argsort(~greyed.to_numpy(), kind="stable")  # grey lines first, coloured on top
     for i in order:
         colour = GREY if greyed.iloc[i] else cmap((score.iloc[i] - lo) / (hi - lo) if hi > lo else 0.5)
         ax.plot(positions, normalized[i], color=colour, alpha=0.85, linewidth=1.4)
@@ -75,3 +101,129 @@ def _parallel_png(frame, axes, score, greyed, path: Path, title: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+# -- a metric against γ with a baseline band (Fig. 10 a/b) ------------------------------------------
+
+@dataclass
+class GammaPanel:
+    """One dataset: mean ± std (fractions) over seeds at each γ, and the baseline's (mean, std, n)."""
+
+    title: str
+    gammas: list[float]
+    mean: list[float]
+    std: list[float]
+    n: list[int]
+    baseline_label: str = ""
+    baseline: tuple[float, float, int] | None = None
+
+
+def gamma_curves(panels: list[GammaPanel], y_label: str, out_stem: Path, title: str, scale: float = 100.0) -> list[Path]:
+    """One subplot per panel: the metric against γ (error bars: std over seeds), the baseline as a
+    horizontal line with a ± std band. Writes `<out_stem>.html` and `.png`."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=len(panels), subplot_titles=[p.title for p in panels])
+    for k, p in enumerate(panels, start=1):
+        mean, std = [m * scale for m in p.mean], [s * scale for s in p.std]
+        hover = [f"{p.title} γ={g:g}: {m:.2f} ± {s:.2f} (n={n})" for g, m, s, n in zip(p.gammas, mean, std, p.n)]
+        figure.add_trace(go.Scatter(x=_floats(p.gammas), y=mean, error_y=dict(type="data", array=std),
+                                    mode="lines+markers", name=f"{p.title}: ζ-mixup", hovertext=hover,
+                                    hoverinfo="text"), row=1, col=k)
+        if p.baseline is not None and p.gammas:
+            b, s, n = p.baseline[0] * scale, p.baseline[1] * scale, p.baseline[2]
+            x = [min(p.gammas), max(p.gammas)]
+            label = f"{p.title}: {p.baseline_label} {b:.2f} ± {s:.2f} (n={n})"
+            figure.add_trace(go.Scatter(x=x + x[::-1], y=[b + s, b + s, b - s, b - s], fill="toself",
+                                        fillcolor="rgba(214,39,40,0.15)", line=dict(width=0), hoverinfo="skip",
+                                        showlegend=False), row=1, col=k)
+            figure.add_trace(go.Scatter(x=x, y=[b, b], mode="lines", line=dict(color=WORSE, dash="dash"),
+                                        name=label, hovertext=[label, label], hoverinfo="text"), row=1, col=k)
+        figure.update_xaxes(title_text="γ", row=1, col=k)
+        figure.update_yaxes(title_text=y_label, row=1, col=k)
+    figure.update_layout(title=title)
+    html_path, png_path = out_stem.with_suffix(".html"), out_stem.with_suffix(".png")
+    _write(figure, html_path)
+
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    for ax, p in zip(axes[0], panels):
+        ax.errorbar(p.gammas, [m * scale for m in p.mean], yerr=[s * scale for s in p.std], marker="o",
+                    capsize=3, label="ζ-mixup")
+        if p.baseline is not None:
+            b, s = p.baseline[0] * scale, p.baseline[1] * scale
+            ax.axhline(b, color=WORSE, linestyle="--", label=p.baseline_label)
+            ax.axhspan(b - s, b + s, color=WORSE, alpha=0.15, linewidth=0)
+        ax.set_title(p.title)
+        ax.set_xlabel("γ")
+        ax.set_ylabel(y_label)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=120)
+    plt.close(fig)
+    return [html_path, png_path]
+
+
+# -- paired dots of two variants (Fig. 9) -----------------------------------------------------------
+
+@dataclass
+class PairPanel:
+    """One metric: per row, the two variants' means (fractions; None where missing)."""
+
+    metric: str
+    rows: list[str]
+    a: list[float | None]
+    b: list[float | None]
+    higher_is_better: bool = True
+
+
+def paired_dots(panels: list[PairPanel], labels: tuple[str, str], out_stem: Path, title: str,
+                scale: float = 100.0) -> list[Path]:
+    """One subplot per metric, one line per row joining variant a's dot to variant b's, green where
+    b is better, red where it is worse (the paper's Fig. 9 colours). Writes `.html` and `.png`."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=len(panels), subplot_titles=[p.metric for p in panels], shared_yaxes=True)
+    for k, p in enumerate(panels, start=1):
+        for row, a, b in zip(p.rows, p.a, p.b):
+            if a is None or b is None:
+                continue
+            better = (b > a) == p.higher_is_better
+            figure.add_trace(go.Scatter(x=[a * scale, b * scale], y=[row, row], mode="lines",
+                                        line=dict(color=BETTER if better else WORSE, dash="dot"),
+                                        hoverinfo="skip", showlegend=False), row=1, col=k)
+        for name, values, symbol in ((labels[0], p.a, "circle"), (labels[1], p.b, "square")):
+            points = [(r, v * scale) for r, v in zip(p.rows, values) if v is not None]
+            figure.add_trace(go.Scatter(x=[v for _, v in points], y=[r for r, _ in points], mode="markers",
+                                        marker=dict(symbol=symbol, size=9), name=name, legendgroup=name,
+                                        showlegend=k == 1,
+                                        hovertext=[f"{r} {name} {p.metric}: {v:.2f}" for r, v in points],
+                                        hoverinfo="text"), row=1, col=k)
+    figure.update_layout(title=title, height=max(350, 40 * max(len(p.rows) for p in panels) + 150))
+    html_path, png_path = out_stem.with_suffix(".html"), out_stem.with_suffix(".png")
+    _write(figure, html_path)
+
+    plt = _pyplot()
+    height = max(3.0, 0.35 * max(len(p.rows) for p in panels) + 1.5)
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels) + 1.5, height), sharey=True, squeeze=False)
+    rows = panels[0].rows
+    for ax, p in zip(axes[0], panels):
+        for i, (a, b) in enumerate(zip(p.a, p.b)):
+            if a is not None and b is not None and not (math.isnan(a) or math.isnan(b)):
+                better = (b > a) == p.higher_is_better
+                ax.plot([a * scale, b * scale], [i, i], linestyle=":", color=BETTER if better else WORSE)
+        for name, values, marker in ((labels[0], p.a, "o"), (labels[1], p.b, "s")):
+            points = [(i, v * scale) for i, v in enumerate(values) if v is not None]
+            ax.scatter([v for _, v in points], [i for i, _ in points], marker=marker, label=name, zorder=3)
+        ax.set_title(p.metric)
+        ax.set_yticks(range(len(rows)), rows)
+        ax.invert_yaxis()
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=120)
+    plt.close(fig)
+    return [html_path, png_path]
