@@ -27,6 +27,8 @@ def check_dataset(name: str, root: str | Path | None) -> str:
     else:
         data = load_dataset(name, root_path)
         counts = [len(data.splits[s]) for s in SPLITS]
-        where = root_path if root_path else "(built in)"
+        # digits and the synthetic sets are generated or packaged: the root plays no part.
+        built_in = DATASETS.get(name).__module__ in ("workloads.data.digits", "workloads.data.synthetic")
+        where = "(built in)" if built_in or not root_path else root_path
         classes = data.num_classes
     return f"{'/'.join(map(str, counts))} train/val/test samples, {classes} classes, at {where}"
