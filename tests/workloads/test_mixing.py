@@ -403,6 +403,8 @@ def test_bad_batches(name):
     for bad in (y * 2, y - 0.5 * one_hot(torch.tensor([0, 1, 2, 0]), 3), y * float("nan")):
         with pytest.raises(ValueError, match="y rows must be probability distributions"):
             mixer(x, bad)
+    with pytest.raises(ValueError, match="at least one class column"):
+        mixer(x, y[:, :0])
     with pytest.raises(ValueError, match=r"y must be \(N, K\)"):
         mixer(x, y.argmax(dim=1))
     with pytest.raises(ValueError, match="generator must be"):

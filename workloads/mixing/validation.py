@@ -98,6 +98,8 @@ def check_batch(x: Any, y: Any, *, image: bool = False) -> Tensor:
             f"y must be (N, K) class probabilities (use workloads.losses.one_hot for integer "
             f"labels), got shape {tuple(y.shape)}"
         )
+    if y.shape[1] < 1:
+        raise ValueError(f"y must have at least one class column, got shape {tuple(y.shape)}")
     if y.shape[0] != n:
         raise ValueError(f"y has {y.shape[0]} rows but x has N={n} samples; they must match")
     if y.device != x.device:
