@@ -7,7 +7,9 @@ overrides < the user's `--set`. Every config is validated before Ray starts.
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Mapping
 
 from search_spaces.experiment import Bayesian, Experiment, Grid, Param
@@ -75,6 +77,9 @@ def trial_config(
     if smoke:
         config.update(smoke_config(experiment, dataset))
     config.update(sets)
+    root = config.get("data_root") or os.environ.get("MIXBENCH_DATA")
+    if root:  # absolute: each Ray trial runs in its own folder
+        config["data_root"] = str(Path(root).expanduser().resolve())
     return get_trainable(experiment.trainable).validate(config)
 
 

@@ -8,17 +8,20 @@ from ray import tune
 from orchestrator.trainables import get_trainable
 
 
-def run_trial(config: dict[str, Any], *, trainable: str, datasets: dict[str, Any], threads: int) -> None:
+def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str, Any], threads: int) -> None:
     """One trial inside a Ray worker: restore from Tune's checkpoint if there is one, then train.
 
     `datasets` (name -> DatasetArrays) reached this worker through the object store: its numpy
     arrays are zero-copy views of shared memory, so concurrent trials hold the data once per node.
     """
+    import logging
+
     import torch
 
+    logging.getLogger("ray.train").setLevel(logging.WARNING)  # no line per checkpoint saved
     if threads > 0:
         torch.set_num_threads(threads)
-    train = get_trainable(trainable).train
+    train = get_trainable(trainable_name).train
     data = datasets.get(config.get("dataset"))
 
     def report(metrics: dict[str, Any], checkpoint_dir: str | None) -> None:

@@ -25,14 +25,22 @@ def init_ray(address: str | None) -> None:
         return
     address = address or os.environ.get("RAY_ADDRESS") or None
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "1")
+    # We keep 2 checkpoints per trial on purpose; Tune warns about the snapshots that forces.
+    os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
     ray.init(address=address, include_dashboard=False, configure_logging=True, logging_level="WARNING",
              log_to_driver=True)
+
+
+def trial_dirname(trial) -> str:
+    """Short trial folders (Tune's default spells out the whole config)."""
+    config = trial.config
+    return f"{config.get('dataset')}-{config.get('variant') or config.get('method')}-s{config.get('seed')}-{trial.trial_id}"
 
 
 def trainable_for(plan: StagePlan, invocation: "Invocation", datasets: dict[str, Any]):
     options = invocation.options
     data = {name: datasets[name] for name in plan.datasets()}
-    fn = tune.with_parameters(run_trial, trainable=_trainable_name(invocation), datasets=data,
+    fn = tune.with_parameters(run_trial, trainable_name=_trainable_name(invocation), datasets=data,
                               threads=max(1, int(options.cpus_per_trial)))
     return tune.with_resources(fn, {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
 
@@ -76,6 +84,8 @@ def run_stage(plan: StagePlan, invocation: "Invocation", datasets: dict[str, Any
         tune_config=tune.TuneConfig(
             metric=plan.metric, mode=plan.mode, search_alg=search_alg, scheduler=scheduler,
             num_samples=num_samples, max_concurrent_trials=options.max_concurrent,
+            trial_dirname_creator=trial_dirname, trial_name_creator=trial_dirname,
+            reuse_actors=True,  # a worker that finished a trial takes the next: torch is imported once
         ),
         run_config=tune.RunConfig(
             name=plan.stage,

@@ -1,0 +1,42 @@
+"""Trivial trainables for the orchestrator benchmark: all the orchestration, none of the training."""
+from __future__ import annotations
+
+import random
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+DEFAULTS = {"dataset": "digits", "epochs": 3, "gamma": 2.8, "weight_decay": 5e-4, "seed": 0, "hold_s": 0.0}
+
+
+def validate(config: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(config) - set(DEFAULTS) - {"variant", "method", "arch", "data_root"})
+    if unknown:
+        raise ValueError(f"unknown config key(s) {', '.join(unknown)}")
+    return {**DEFAULTS, **config}
+
+
+def train(config: dict[str, Any], report: Callable, checkpoint: str | None = None, *, data=None) -> dict:
+    """Reports `epochs` results of a made-up accuracy; `hold_s` keeps the trial alive (memory probe)."""
+    rng = random.Random(config["seed"])
+    metrics: dict[str, Any] = {}
+    for epoch in range(1, int(config["epochs"]) + 1):
+        metrics = {"epoch": epoch, "test_acc": rng.random(), "train_loss": rng.random()}
+        report(metrics, None)
+    return metrics
+
+
+def touch_data(config: dict[str, Any], report: Callable, checkpoint: str | None = None, *, data=None) -> dict:
+    """Reads every byte of the shared dataset as the trainable's data path does, then holds it."""
+    import torch
+
+    total = 0
+    for split in data.splits.values():
+        tensor = torch.from_numpy(np.asarray(split.images))  # zero-copy, as workloads.classify does
+        total += int(tensor[:, 0, 0, 0].sum()) + int(tensor.view(-1)[:: 4096].sum())
+        total += int(np.asarray(split.images).sum(dtype=np.uint64))
+    time.sleep(float(config["hold_s"]))
+    metrics = {"epoch": 1, "test_acc": float(total % 97) / 97}
+    report(metrics, None)
+    return metrics

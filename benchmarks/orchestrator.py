@@ -1,0 +1,157 @@
+"""Orchestrator benchmark, one process, baselines in the same run.
+
+(a) overhead per trial: N trivial trials through mixbench (ordered/Optuna search, Parquet rows, MLflow
+    child runs, report) against the same trials through a plain Ray Tune + OptunaSearch +
+    MLflowLoggerCallback script. Ray is started once before both; runs alternate; medians.
+(b) trainable throughput: see benchmarks/trainable.py.
+(c) peak memory of 2 concurrent trials against 1, on a large uint8 dataset shared through the object
+    store: the summed PSS of the driver and every process it started (Ray included), sampled.
+
+Usage: python benchmarks/orchestrator.py [--trials N] [--repeats R] [--images M]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import psutil  # noqa: E402
+
+from orchestrator.runner import Invocation, RunOptions, execute, new_invocation_id, run_experiment  # noqa: E402
+from orchestrator.trainables import TRAINABLES, Trainable  # noqa: E402
+from orchestrator.plan import plan_experiment  # noqa: E402
+from orchestrator.tuning import init_ray  # noqa: E402
+from orchestrator.workdir import WorkDir  # noqa: E402
+from search_spaces import EXPERIMENTS, register_experiment  # noqa: E402
+from search_spaces.experiment import Bayesian, Experiment, Grid, Method, Param  # noqa: E402
+from workloads.data.types import DatasetArrays, Split  # noqa: E402
+
+SPACE = {"gamma": Param("uniform", 1.0, 6.0), "weight_decay": Param("loguniform", 5e-5, 1e-3)}
+
+
+def register(trials: int) -> None:
+    if "noop" not in TRAINABLES:
+        TRAINABLES.add("noop", Trainable("noop", "benchmarks.noop_trainable", "train", "validate"))
+        TRAINABLES.add("touch", Trainable("touch", "benchmarks.noop_trainable", "touch_data", "validate"))
+    if "bench-overhead" not in EXPERIMENTS:
+        register_experiment(Experiment(
+            name="bench-overhead", description="trivial trials", trainable="noop", report_metrics=("test_acc",),
+            stages=(Bayesian(dataset="digits", method=Method("zeta", "zeta"), arch="small_cnn", space=SPACE,
+                             num_samples=trials, name="sweep"),)))
+        register_experiment(Experiment(
+            name="bench-memory", description="2 trials reading one shared dataset", trainable="touch",
+            stages=(Grid(datasets=("digits",), methods=(Method("zeta", "zeta"),), archs=("small_cnn",), seeds=(0, 1),
+                         fixed={"hold_s": 4.0, "epochs": 1}),)))
+
+
+def mixbench_overhead(trials: int, root: Path) -> float:
+    start = time.perf_counter()
+    run_experiment("bench-overhead", RunOptions(max_concurrent=2), WorkDir.at(root / f"mixbench-{time.time_ns()}"))
+    return time.perf_counter() - start
+
+
+def plain_tune(trials: int, root: Path) -> float:
+    """What a user would write by hand: Tuner + OptunaSearch + MLflowLoggerCallback on SQLite."""
+    from ray import tune
+    from ray.air.integrations.mlflow import MLflowLoggerCallback
+    from ray.tune.search.optuna import OptunaSearch
+
+    from benchmarks.noop_trainable import DEFAULTS, train
+
+    def trainable(config):
+        train(config, lambda metrics, checkpoint: tune.report(metrics))
+
+    workdir = root / f"plain-{time.time_ns()}"
+    start = time.perf_counter()
+    tuner = tune.Tuner(
+        trainable,
+        param_space={**DEFAULTS, "gamma": tune.uniform(1.0, 6.0), "weight_decay": tune.loguniform(5e-5, 1e-3)},
+        tune_config=tune.TuneConfig(metric="test_acc", mode="max", search_alg=OptunaSearch(seed=0),
+                                    num_samples=trials, max_concurrent_trials=2),
+        run_config=tune.RunConfig(storage_path=str(workdir / "ray"), verbose=0, callbacks=[
+            MLflowLoggerCallback(tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}", experiment_name="plain",
+                                 save_artifact=False)]),
+    )
+    tuner.fit()
+    return time.perf_counter() - start
+
+
+def family_pss() -> int:
+    """PSS (bytes) of this process and all its descendants: shared pages are split, not double counted."""
+    total = 0
+    me = psutil.Process()
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            total += proc.memory_full_info().pss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return total
+
+
+def peak_memory(concurrent: int, data: DatasetArrays, root: Path) -> int:
+    plans = plan_experiment(EXPERIMENTS["bench-memory"])
+    options = RunOptions(max_concurrent=concurrent)
+    workdir = WorkDir.at(root / f"memory-{concurrent}").create()
+    invocation = Invocation("bench-memory", new_invocation_id(), options, workdir.default_tracking_uri())
+    peak, stop = [0], threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], family_pss())
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        execute(invocation, plans, {"digits": data}, workdir, resume=False)
+    finally:
+        stop.set()
+        sampler.join()
+    return peak[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--trials", type=int, default=24)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--images", type=int, default=400_000, help="32x32x3 uint8 images in the memory probe")
+    args = parser.parse_args()
+    register(args.trials)
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    init_ray(None)
+    root = Path(tempfile.mkdtemp(prefix="mixbench-bench-"))
+
+    plain_tune(4, root)  # warm-up: imports, worker processes
+    times = {"plain": [], "mixbench": []}
+    for _ in range(args.repeats):
+        times["plain"].append(plain_tune(args.trials, root))
+        times["mixbench"].append(mixbench_overhead(args.trials, root))
+    plain, ours = statistics.median(times["plain"]), statistics.median(times["mixbench"])
+
+    images = np.random.default_rng(0).integers(0, 256, (args.images, 32, 32, 3), dtype=np.uint8)
+    labels = np.arange(args.images) % 10
+    data = DatasetArrays("digits", tuple(map(str, range(10))),
+                         {"train": Split(images, labels), "val": Split(images[:1000], labels[:1000]),
+                          "test": Split(images[:1000], labels[:1000])})
+    one = peak_memory(1, data, root)
+    two = peak_memory(2, data, root)
+
+    print(f"\n(a) {args.trials} trivial trials, median of {args.repeats}, 2 concurrent")
+    print("| path | total s | s / trial | ratio |\n|---|---|---|---|")
+    print(f"| plain Tune + OptunaSearch + MLflowLoggerCallback | {plain:.2f} | {plain / args.trials:.3f} | 1.00 |")
+    print(f"| mixbench (Parquet + MLflow child runs + report) | {ours:.2f} | {ours / args.trials:.3f} | {ours / plain:.2f} |")
+    print(f"\n(c) peak memory (PSS of driver + Ray), dataset {images.nbytes / 2**20:.0f} MiB")
+    print("| concurrent trials | peak MiB | ratio |\n|---|---|---|")
+    print(f"| 1 | {one / 2**20:.0f} | 1.00 |\n| 2 | {two / 2**20:.0f} | {two / one:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
