@@ -82,25 +82,28 @@ class BatchAugment:
         return cls(mean, std, flip=flip, crop_padding=crop_padding, device=device)
 
     def _normalize(self, x: torch.Tensor) -> torch.Tensor:
+        """uint8 `(N, C, H, W)` or float `(N, D)` -> normalized float32 `(N, C, H, W)` / `(N, D, 1, 1)`."""
         if x.ndim == 2:
-            out = x.to(torch.float32) * self._scale + self._shift
-            return out[:, :, None, None]
-        out = x.to(torch.float32) * (self._scale / 255.0) + self._shift
-        return out.permute(0, 3, 1, 2).contiguous()
+            return (x.to(torch.float32) * self._scale + self._shift)[:, :, None, None]
+        out = x.contiguous().to(torch.float32)
+        return out.mul_((self._scale / 255.0)[None, :, None, None]).add_(self._shift[None, :, None, None])
 
     def eval(self, x: torch.Tensor) -> torch.Tensor:
         """Normalize only: uint8 `(N, H, W, C)` -> float32 `(N, C, H, W)`; float `(N, D)` -> `(N, D, 1, 1)`."""
-        return self._normalize(x)
+        return self._normalize(x if x.ndim == 2 else x.permute(0, 3, 1, 2))
 
     def train(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Random crop and flip, then normalize. Randomness only from `generator` (on x's device)."""
         if x.ndim == 2 or (not self.flip and self.crop_padding == 0):
-            return self._normalize(x)
-        n, h, w, _ = x.shape
+            return self.eval(x)
+        n, h, w, c = x.shape
         p = self.crop_padding
         dev = x.device
+        # Planes first (uint8, 4x cheaper than after the float conversion): the crop-and-flip is then
+        # one gather of the same H*W source offsets from every channel plane of a sample.
+        planes = F.pad(x.permute(0, 3, 1, 2), (p, p, p, p)) if p else x.permute(0, 3, 1, 2).contiguous()
+        hp, wp = h + 2 * p, w + 2 * p
         if p:
-            x = F.pad(x, (0, 0, p, p, p, p))  # pads W then H of an (N, H, W, C) tensor
             top = torch.randint(0, 2 * p + 1, (n,), generator=generator, device=dev)
             left = torch.randint(0, 2 * p + 1, (n,), generator=generator, device=dev)
         else:
@@ -111,6 +114,6 @@ class BatchAugment:
             flipped = torch.rand(n, generator=generator, device=dev) < 0.5
             cols = torch.where(flipped[:, None], cols.flip(1), cols)
         rows = top[:, None] + torch.arange(h, device=dev)
-        cols = left[:, None] + cols
-        batch = torch.arange(n, device=dev)[:, None, None]
-        return self._normalize(x[batch, rows[:, :, None], cols[:, None, :]])
+        offsets = (rows[:, :, None] * wp + (left[:, None] + cols)[:, None, :]).view(n, 1, h * w)
+        cropped = torch.gather(planes.reshape(n, c, hp * wp), 2, offsets.expand(n, c, h * w))
+        return self._normalize(cropped.view(n, c, h, w))

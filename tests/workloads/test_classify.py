@@ -1,0 +1,234 @@
+"""The classification trainable on real digits: learning, determinism, resume, checkpoints, config."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from workloads.classify import CONFIG_DEFAULTS, train, validate_config
+from workloads.data import DatasetArrays, Split, load_dataset
+
+# Keys whose values depend on wall time, not on the computation.
+TIMING_KEYS = {"train_images_per_s"}
+
+# One thread: this small net gains nothing from more, and a shared, busy machine slows 2 threads a lot.
+FAST = {"dataset": "digits", "arch": "small_cnn", "lr": 0.05, "batch_size": 64, "device": "cpu", "num_threads": 1}
+
+
+def strip_timing(metrics: dict) -> dict:
+    return {k: v for k, v in metrics.items() if k not in TIMING_KEYS}
+
+
+class Recorder:
+    """A `report` callable that keeps every epoch's metrics and, optionally, copies checkpoints."""
+
+    def __init__(self, keep_dir: Path | None = None, stop_after: int | None = None) -> None:
+        self.metrics: list[dict] = []
+        self.checkpoints: list[str | None] = []
+        self.keep_dir = keep_dir
+        self.stop_after = stop_after
+
+    def __call__(self, metrics: dict, checkpoint: str | None) -> None:
+        self.metrics.append(dict(metrics))
+        self.checkpoints.append(checkpoint)
+        if checkpoint is not None:
+            assert (Path(checkpoint) / "state.pt").is_file()
+            if self.keep_dir is not None:
+                shutil.copytree(checkpoint, self.keep_dir / f"epoch{metrics['epoch']}")
+        if self.stop_after is not None and metrics["epoch"] == self.stop_after:
+            raise Interrupted()
+
+
+class Interrupted(Exception):
+    """Simulates a trial killed between epochs."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def restore_threads():
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def digits() -> DatasetArrays:
+    return load_dataset("digits")
+
+
+@pytest.mark.parametrize("method", ["erm", "zeta"])
+def test_learns_digits(method: str, digits: DatasetArrays) -> None:
+    rec = Recorder()
+    final = train({**FAST, "method": method, "epochs": 3}, rec, data=digits)
+    assert [m["epoch"] for m in rec.metrics] == [1, 2, 3]
+    assert final["test_acc"] > 0.8, final  # chance is 0.1
+    assert final["test_err"] == pytest.approx(1 - final["test_acc"])
+    assert rec.metrics[-1]["train_loss"] < rec.metrics[0]["train_loss"]
+
+
+def test_metric_names_and_final_confusion(digits: DatasetArrays) -> None:
+    rec = Recorder()
+    final = train({**FAST, "epochs": 2, "subset": 120}, rec, data=digits)
+    expected = {"epoch", "lr", "train_loss", "train_images_per_s"} | {
+        f"{split}_{m}" for split in ("val", "test") for m in ("loss", "acc", "err", "bacc", "f1_macro", "f1_micro", "auc")
+    }
+    assert set(rec.metrics[0]) == expected
+    assert set(final) == expected | {"test_confusion"}
+    matrix = np.array(json.loads(final["test_confusion"]))
+    assert matrix.shape == (10, 10)
+    assert matrix.sum() == 120  # subset caps the test split at 120 samples
+    assert np.trace(matrix) / 120 == pytest.approx(final["test_acc"])
+    assert final["lr"] == pytest.approx(0.05)
+    assert final["train_images_per_s"] > 0
+
+
+def test_same_seed_same_metrics_other_seed_differs(digits: DatasetArrays) -> None:
+    config = {**FAST, "method": "zeta", "epochs": 2, "subset": 300, "flip": True, "crop_padding": 1}
+    a, b, c = Recorder(), Recorder(), Recorder()
+    train(config, a, data=digits)
+    train(config, b, data=digits)
+    train({**config, "seed": 1}, c, data=digits)
+    assert [strip_timing(m) for m in a.metrics] == [strip_timing(m) for m in b.metrics]
+    assert a.metrics[-1]["train_loss"] != c.metrics[-1]["train_loss"]
+
+
+def test_resume_equals_uninterrupted_run(tmp_path: Path, digits: DatasetArrays) -> None:
+    # zeta, flip and crop exercise the mixer, augment and shuffle generators; milestones the scheduler.
+    config = {
+        **FAST, "method": "zeta", "epochs": 3, "subset": 400, "flip": True, "crop_padding": 1,
+        "milestones": [2], "lr_decay": 0.5, "seed": 3,
+    }
+    full = Recorder()
+    full_final = train(config, full, data=digits)
+
+    interrupted = Recorder(keep_dir=tmp_path, stop_after=1)
+    with pytest.raises(Interrupted):
+        train(config, interrupted, data=digits)
+    # Scramble the global RNGs, as a fresh worker process would have them.
+    torch.manual_seed(12345)
+    np.random.seed(12345)
+    resumed = Recorder()
+    resumed_final = train(config, resumed, checkpoint=str(tmp_path / "epoch1"), data=digits)
+
+    assert [m["epoch"] for m in resumed.metrics] == [2, 3]
+    assert strip_timing(interrupted.metrics[0]) == strip_timing(full.metrics[0])
+    for got, want in zip(resumed.metrics, full.metrics[1:]):
+        assert strip_timing(got) == strip_timing(want)
+    assert strip_timing(resumed_final) == strip_timing(full_final)
+    assert full.metrics[2]["lr"] == pytest.approx(0.025)  # decayed after epoch 2
+
+
+def test_resume_from_final_checkpoint_returns_its_metrics(tmp_path: Path, digits: DatasetArrays) -> None:
+    config = {**FAST, "epochs": 1, "subset": 100}
+    first = Recorder(keep_dir=tmp_path)
+    final = train(config, first, data=digits)
+    again = Recorder()
+    assert train(config, again, checkpoint=str(tmp_path / "epoch1"), data=digits) == final
+    assert again.metrics == []
+
+
+def test_checkpoint_every_and_cleanup(digits: DatasetArrays) -> None:
+    rec = Recorder()
+    train({**FAST, "epochs": 3, "subset": 100, "checkpoint_every": 2}, rec, data=digits)
+    assert rec.checkpoints[0] is None
+    assert rec.checkpoints[1] is not None and rec.checkpoints[2] is not None  # every 2nd, and the last
+    assert not any(os.path.exists(c) for c in rec.checkpoints if c)
+
+
+def test_non_finite_loss_raises(digits: DatasetArrays) -> None:
+    with pytest.raises(FloatingPointError, match=r"non-finite training loss \((nan|inf|-inf)\) at epoch 1 step \d+"):
+        train({**FAST, "epochs": 2, "subset": 300, "lr": 1e30, "weight_decay": 0.0}, Recorder(), data=digits)
+
+
+def test_feature_vectors_with_mlp(digits: DatasetArrays) -> None:
+    flat = {
+        name: Split(s.images.reshape(len(s), -1).astype(np.float32), s.labels) for name, s in digits.splits.items()
+    }
+    vectors = DatasetArrays("digits", digits.class_names, flat)
+    final = train({**FAST, "arch": "mlp", "epochs": 3, "method": "zeta", "flip": True, "crop_padding": 4},
+                  Recorder(), data=vectors)
+    assert final["test_acc"] > 0.8
+
+
+def test_loads_dataset_when_not_given() -> None:
+    final = train({**FAST, "epochs": 1, "subset": 60, "loss": "bce", "optimizer": "adam", "lr": 1e-3}, Recorder())
+    assert np.array(json.loads(final["test_confusion"])).sum() == 60
+
+
+def test_num_threads_is_applied(digits: DatasetArrays) -> None:
+    torch.set_num_threads(2)
+    train({**FAST, "epochs": 1, "subset": 60, "num_threads": 1}, Recorder(), data=digits)
+    assert torch.get_num_threads() == 1
+
+
+def test_config_defaults_list_every_key() -> None:
+    required = {
+        "dataset", "data_root", "arch", "method", "variant", "gamma", "gamma_range", "alpha", "t",
+        "epochs", "batch_size", "eval_batch_size", "lr", "momentum", "nesterov", "weight_decay",
+        "milestones", "lr_decay", "optimizer", "loss", "pretrained", "seed", "device", "subset",
+        "checkpoint_every", "num_threads", "flip", "crop_padding",
+    }
+    assert required <= set(CONFIG_DEFAULTS)
+    assert CONFIG_DEFAULTS["momentum"] == 0.9 and CONFIG_DEFAULTS["nesterov"] is True
+    assert CONFIG_DEFAULTS["pretrained"] is False and CONFIG_DEFAULTS["device"] == "auto"
+    assert validate_config({}) == CONFIG_DEFAULTS | {"milestones": []}
+
+
+def test_validate_config_normalizes() -> None:
+    cfg = validate_config({"epochs": 5.0, "milestones": "3, 4", "nesterov": "false", "lr": 1})
+    assert cfg["epochs"] == 5 and isinstance(cfg["epochs"], int)
+    assert cfg["milestones"] == [3, 4]
+    assert cfg["nesterov"] is False
+    assert cfg["lr"] == 1.0 and isinstance(cfg["lr"], float)
+
+
+@pytest.mark.parametrize(
+    ("override", "pattern"),
+    [
+        ({"learning_rate": 0.1}, r"unknown config key\(s\) learning_rate; valid keys: .*lr"),
+        ({"dataset": "nope"}, r"unknown dataset 'nope'; valid choices: .*digits"),
+        ({"arch": "vgg"}, r"unknown arch 'vgg'; valid choices: .*small_cnn"),
+        ({"method": "cutmix2"}, r"unknown method 'cutmix2'; valid choices: .*erm"),
+        ({"optimizer": "rmsprop"}, r"unknown optimizer 'rmsprop'; valid choices: sgd, adam"),
+        ({"loss": "mse"}, r"unknown loss 'mse'; valid choices: soft_ce, bce"),
+        ({"lr": 0}, r"lr must be a number in \(0.0, inf\)"),
+        ({"lr": float("nan")}, r"lr must be a number"),
+        ({"momentum": 1.0}, r"momentum must be a number in \[0.0, 1.0\)"),
+        ({"weight_decay": -1e-4}, r"weight_decay must be a number in \[0.0, inf\)"),
+        ({"lr_decay": 0}, r"lr_decay must be a number in \(0.0, 1.0\]"),
+        ({"epochs": 0}, r"epochs must be an integer >= 1"),
+        ({"epochs": 2.5}, r"epochs must be an integer >= 1"),
+        ({"batch_size": 1}, r"batch_size must be an integer >= 2"),
+        ({"subset": 0}, r"subset must be an integer >= 1 or null"),
+        ({"checkpoint_every": 0}, r"checkpoint_every must be an integer >= 1"),
+        ({"crop_padding": -1}, r"crop_padding must be an integer >= 0"),
+        ({"flip": "yes"}, r"flip must be true or false"),
+        ({"milestones": [5, 3]}, r"milestones must be increasing positive epoch numbers"),
+        ({"device": "gpu"}, r"device must be one of auto, cpu, cuda, cuda:N, mps"),
+        ({"momentum": 0.0}, r"nesterov=true needs momentum in \(0, 1\)"),
+        ({"pretrained": True}, r"arch 'small_cnn' has no pretrained weights; set pretrained=false"),
+    ],
+)
+def test_validate_config_rejects(override: dict, pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        validate_config(override)
+
+
+def test_validate_config_checks_pretrained_weights_exist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises(ValueError, match="pretrained weights for resnet18 not found locally"):
+        validate_config({"arch": "resnet18", "pretrained": True})
+
+
+def test_labels_out_of_range_raise(digits: DatasetArrays) -> None:
+    splits = dict(digits.splits)
+    bad = splits["val"].labels.copy()
+    bad[0] = 10
+    splits["val"] = Split(splits["val"].images, bad)
+    with pytest.raises(ValueError, match=r"val labels must lie in \[0, 10\), got 0..10"):
+        train({**FAST, "epochs": 1}, Recorder(), data=DatasetArrays("digits", digits.class_names, splits))

@@ -1,0 +1,265 @@
+"""The classification trainable: one trial = data, model, mixer and optimizer built from a flat config.
+
+`train(config, report, checkpoint=None, data=None)` trains for `epochs` epochs; after each it evaluates
+on val and test and calls `report(metrics, checkpoint_dir)`. Metric names are `{split}_{metric}`
+(train_loss, val_loss, val_acc, ..., test_auc) plus `epoch` (1-based), `lr` (the rate used in that
+epoch) and `train_images_per_s`; rates are fractions in [0, 1]. The final epoch adds `test_confusion`,
+a JSON list of lists (row = true class). Resuming from a checkpoint directory continues bit-for-bit
+(on CPU) where the interrupted run would have gone.
+"""
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+import time
+import warnings
+from typing import Any, Callable, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from workloads.augment import BatchAugment
+from workloads.checkpoint import capture_rng_state, load_checkpoint, restore_rng_state, save_checkpoint
+from workloads.config import CONFIG_DEFAULTS, mixer_params, validate_config
+from workloads.data import DatasetArrays, load_dataset
+from workloads.metrics import classification_metrics, confusion_json, confusion_matrix
+from workloads.models import build_model
+
+__all__ = ["CONFIG_DEFAULTS", "Trainer", "resolve_device", "train", "validate_config"]
+
+Report = Callable[[dict[str, Any], Optional[str]], None]
+
+
+def resolve_device(name: str) -> torch.device:
+    """"auto" -> cuda if available, else mps if available, else cpu; other names as given."""
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed the global torch (CPU and CUDA), numpy and python RNGs."""
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
+
+
+def _to_device(array: np.ndarray, device: torch.device) -> torch.Tensor:
+    # On the CPU the tensor shares the array's memory, so trials that receive the dataset from Ray's
+    # object store (read-only, zero-copy) do not copy it; nothing here ever writes to it.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        tensor = torch.from_numpy(array)
+    return tensor.to(device) if device.type != "cpu" else tensor
+
+
+class Trainer:
+    """The state of one trial: device-resident data, model, optimizer, scheduler, mixer, generators."""
+
+    def __init__(self, cfg: dict[str, Any], data: DatasetArrays) -> None:
+        from workloads.mixing import get_mixer
+
+        self.cfg = cfg
+        self.device = resolve_device(cfg["device"])
+        self.num_classes = data.num_classes
+        seed = cfg["seed"]
+        seed_everything(seed)
+        self.x = {name: _to_device(s.images, self.device) for name, s in data.splits.items()}
+        self.y = {name: _to_device(s.labels, self.device).long() for name, s in data.splits.items()}
+        self._check_labels()
+        self.augment = BatchAugment.from_train(
+            data.splits["train"].images, flip=cfg["flip"], crop_padding=cfg["crop_padding"], device=self.device
+        )
+        self.model = build_model(
+            cfg["arch"], data.channels, data.num_classes, data.image_size, cfg["pretrained"], cfg["pretrained_path"]
+        ).to(self.device)
+        self.optimizer = self._make_optimizer()
+        self.scheduler = torch.optim.lr_scheduler.MultiStepLR(
+            self.optimizer, milestones=cfg["milestones"], gamma=cfg["lr_decay"]
+        )
+        self.mixer = get_mixer(cfg["method"], **mixer_params(cfg))
+        # Separate streams, so changing one consumer (e.g. crop on/off) leaves the others' draws alone.
+        # The mixer's generator stays on the CPU: mixers draw their small (N, N) weights on the
+        # generator's device and read some draws back as Python floats, which on a GPU would be a
+        # host sync every step; the CPU draws are tiny and the weights move over asynchronously.
+        self.generators = {
+            "shuffle": torch.Generator().manual_seed(seed),
+            "augment": torch.Generator(self.device).manual_seed(seed + 1),
+            "mixer": torch.Generator().manual_seed(seed + 2),
+        }
+        self.epoch = 0
+        self.last_metrics: dict[str, Any] = {}
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        cfg = self.cfg
+        params = self.model.parameters()
+        if cfg["optimizer"] == "adam":
+            return torch.optim.Adam(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+        return torch.optim.SGD(
+            params, lr=cfg["lr"], momentum=cfg["momentum"], nesterov=cfg["nesterov"], weight_decay=cfg["weight_decay"]
+        )
+
+    def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Mean loss of logits `(N, K)` against probability targets `(N, K)`."""
+        if self.cfg["loss"] == "bce":
+            return F.binary_cross_entropy_with_logits(logits, targets)
+        from workloads.losses import soft_cross_entropy
+
+        return soft_cross_entropy(logits, targets)
+
+    def _one_hot(self, labels: torch.Tensor) -> torch.Tensor:
+        # A scatter rather than losses.one_hot, whose range check reads the labels back to the host
+        # every step; the labels were range-checked once in `_check_labels`.
+        out = torch.zeros(len(labels), self.num_classes, device=labels.device)
+        return out.scatter_(1, labels[:, None], 1.0)
+
+    def _check_labels(self) -> None:
+        for name, labels in self.y.items():
+            if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= self.num_classes):
+                raise ValueError(
+                    f"{name} labels must lie in [0, {self.num_classes}), got "
+                    f"{int(labels.min())}..{int(labels.max())}"
+                )
+
+    def _sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+    def train_epoch(self, epoch: int) -> tuple[float, float]:
+        """One pass over the shuffled train split; returns (mean train loss, images per second).
+
+        Losses stay on the device until the end of the epoch (no per-step host sync); a non-finite
+        loss raises FloatingPointError naming the first bad step (1-based).
+        """
+        self.model.train()
+        x_all, y_all = self.x["train"], self.y["train"]
+        n = len(y_all)
+        bs = self.cfg["batch_size"]
+        # A trailing batch of one sample is dropped: batch norm cannot train on it.
+        n_batches = n // bs + (1 if n % bs >= 2 else 0)
+        order = torch.randperm(n, generator=self.generators["shuffle"]).to(self.device)
+        losses = torch.zeros(n_batches, device=self.device)
+        self._sync()
+        start = time.perf_counter()
+        seen = 0
+        for step in range(n_batches):
+            idx = order[step * bs : (step + 1) * bs]
+            inputs = self.augment.train(x_all[idx], self.generators["augment"])
+            targets = self._one_hot(y_all[idx])
+            inputs, targets = self.mixer(inputs, targets, generator=self.generators["mixer"])
+            loss = self.loss(self.model(inputs), targets)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            losses[step] = loss.detach() * len(idx)
+            seen += len(idx)
+        self._sync()
+        elapsed = time.perf_counter() - start
+        finite = torch.isfinite(losses)
+        if not bool(finite.all()):
+            bad = int((~finite).nonzero()[0])
+            raise FloatingPointError(
+                f"non-finite training loss ({float(losses[bad])}) at epoch {epoch} step {bad + 1}"
+            )
+        return float(losses.sum()) / max(seen, 1), seen / max(elapsed, 1e-9)
+
+    @torch.inference_mode()
+    def evaluate(self, split: str, confusion: bool = False) -> dict[str, Any]:
+        """`{split}_loss` and the classification metrics of `split`, without augmentation or mixing."""
+        self.model.eval()
+        x_all, y_all = self.x[split], self.y[split]
+        ebs = self.cfg["eval_batch_size"]
+        logits = torch.cat(
+            [self.model(self.augment.eval(x_all[i : i + ebs])).float() for i in range(0, len(y_all), ebs)]
+        )
+        loss = float(self.loss(logits, self._one_hot(y_all)))
+        metrics = {"loss": loss, **classification_metrics(logits, y_all, self.num_classes)}
+        if confusion:
+            metrics["confusion"] = confusion_json(confusion_matrix(logits.argmax(1), y_all, self.num_classes))
+        return {f"{split}_{k}": v for k, v in metrics.items()}
+
+    def run_epoch(self) -> dict[str, Any]:
+        """Train and evaluate the next epoch; returns its metrics."""
+        epoch = self.epoch + 1
+        lr = self.optimizer.param_groups[0]["lr"]
+        train_loss, images_per_s = self.train_epoch(epoch)
+        self.scheduler.step()
+        self.epoch = epoch
+        final = epoch == self.cfg["epochs"]
+        metrics: dict[str, Any] = {
+            "epoch": epoch,
+            "lr": lr,
+            "train_loss": train_loss,
+            "train_images_per_s": images_per_s,
+            **self.evaluate("val"),
+            **self.evaluate("test", confusion=final),
+        }
+        self.last_metrics = metrics
+        return metrics
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "epoch": self.epoch,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "rng": capture_rng_state(self.generators),
+            "metrics": self.last_metrics,
+            "config": dict(self.cfg),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        restore_rng_state(state["rng"], self.generators)
+        self.epoch = int(state["epoch"])
+        self.last_metrics = dict(state["metrics"])
+
+
+def prepare_data(cfg: dict[str, Any], data: Optional[DatasetArrays] = None) -> DatasetArrays:
+    """The config's dataset (`data` if given, else read from `data_root`), capped at `subset` per split."""
+    if data is None:
+        data = load_dataset(cfg["dataset"], cfg["data_root"])
+    return data.subset(cfg["subset"])
+
+
+def train(
+    config: dict[str, Any],
+    report: Report,
+    checkpoint: Optional[str] = None,
+    *,
+    data: Optional[DatasetArrays] = None,
+) -> dict[str, Any]:
+    """Train one trial; returns the final epoch's metrics.
+
+    config: flat dict of the keys in CONFIG_DEFAULTS (missing keys take their defaults).
+    report: called once per epoch with the metrics and a checkpoint directory (or None on epochs
+        skipped by `checkpoint_every`); the directory is deleted when `report` returns, so copy it then.
+    checkpoint: a directory written by an earlier call, to resume after its epoch.
+    data: the prepared dataset (shared by the orchestrator); read from `data_root` when None.
+    """
+    cfg = validate_config(config)
+    if cfg["num_threads"]:
+        torch.set_num_threads(cfg["num_threads"])
+    trainer = Trainer(cfg, prepare_data(cfg, data))
+    if checkpoint is not None:
+        trainer.load_state_dict(load_checkpoint(checkpoint))
+    while trainer.epoch < cfg["epochs"]:
+        metrics = trainer.run_epoch()
+        if trainer.epoch % cfg["checkpoint_every"] == 0 or trainer.epoch == cfg["epochs"]:
+            directory = tempfile.mkdtemp(prefix="mixbench-ckpt-")
+            try:
+                save_checkpoint(directory, trainer.state_dict())
+                report(metrics, directory)
+            finally:
+                shutil.rmtree(directory, ignore_errors=True)
+        else:
+            report(metrics, None)
+    return trainer.last_metrics
