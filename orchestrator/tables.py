@@ -132,14 +132,15 @@ def published_text(table: Table, row: str, column: str, scale: float) -> tuple[s
     return text, (f"{diff * scale:+.2f}" if diff is not None else NONE)
 
 
-def _row_cells(table: Table, row: str, scale: float, mark) -> list[str]:
-    """One row's cells, ours marked with `mark(text, "best"|"second"|None)`, sub-columns if published."""
+def _row_cells(table: Table, row: str, scale: float, mark, escape=lambda text: text) -> list[str]:
+    """One row's cells, ours marked with `mark(text, "best"|"second"|None)` (which escapes), then
+    the published sub-columns (escaped with `escape`) if the table has a source."""
     marks = _marks(table, row)
     out = []
     for column in table.columns:
         out.append(mark(_cell_text(table, row, column, scale), marks.get(column)))
         if table.source:
-            out += list(published_text(table, row, column, scale))
+            out += [escape(text) for text in published_text(table, row, column, scale)]
     return out
 
 
@@ -178,7 +179,7 @@ def to_html(table: Table, scale: float = 100.0) -> str:
     else:
         head = "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in ["", *table.columns]) + "</tr>"
         caption = ""
-    body = "".join(f"<tr><th>{html.escape(row)}</th>" + "".join(f"<td>{c}</td>" for c in _row_cells(table, row, scale, mark))
+    body = "".join(f"<tr><th>{html.escape(row)}</th>" + "".join(f"<td>{c}</td>" for c in _row_cells(table, row, scale, mark, html.escape))
                    + "</tr>" for row in table.rows)
     return f"<table class=\"results\">{caption}<thead>{head}</thead><tbody>{body}</tbody></table>"
 
@@ -203,7 +204,7 @@ def to_latex(table: Table, scale: float = 100.0) -> str:
     else:
         lines.append(" & ".join(["", *map(latex_escape, table.columns)]) + r" \\")
     lines.append(r"\midrule")
-    lines += [" & ".join([latex_escape(row), *_row_cells(table, row, scale, mark)]) + r" \\" for row in table.rows]
+    lines += [" & ".join([latex_escape(row), *_row_cells(table, row, scale, mark, latex_escape)]) + r" \\" for row in table.rows]
     lines.append(r"\bottomrule")
     if table.source:
         span = len(table.columns) * width + 1

@@ -51,3 +51,47 @@ def test_a_cell_without_results_says_missing():
     t = build_table(frame, "test_acc", ["dataset"], {("digits", "mixup"): 3}, True, "mixup", ["erm", "mixup", "zeta-2.8"])
     assert "missing" in to_markdown(t)
     assert t.improvement("digits", "zeta-2.8") is None  # no baseline to compare with
+
+
+def published_table():
+    t = build_table(trials(), "test_acc", ["dataset"], {}, True, "mixup", ["erm", "mixup", "zeta-2.8"],
+                    rows=["cifar10", "digits"])
+    t.source = "zeta-mixup Table 4"
+    t.published[("digits", "mixup")] = (0.80, 0.005)
+    t.published[("digits", "zeta-2.8")] = (0.9012, None)
+    return t
+
+
+def test_planned_rows_come_first_in_order_and_rows_without_trials_are_missing():
+    t = published_table()
+    assert t.rows == ["cifar10", "digits"]
+    assert all(t.cells[("cifar10", c)].text(100) == "missing" for c in t.columns)
+    assert t.incomplete() == [("cifar10", "erm"), ("cifar10", "mixup"), ("cifar10", "zeta-2.8")]
+
+
+def test_published_values_and_differences_sit_beside_ours_in_every_format():
+    t = published_table()
+    assert t.difference("digits", "zeta-2.8") == pytest.approx(0.88 - 0.9012)
+    assert t.difference("digits", "erm") is None and t.difference("cifar10", "mixup") is None
+    md = to_markdown(t)
+    assert "| digits | 71.00 ± 1.41 (-12.3%) | – | – | <u>81.00 ± 1.41</u> | 80.00 ± 0.50 | +1.00 | " \
+           "**88.00 ± 2.83 (+8.6%)** | 90.12 | -2.12 |" in md
+    assert "zeta-2.8 (published) | zeta-2.8 Δ |" in md and "published: zeta-mixup Table 4" in md
+    html = to_html(t)
+    assert "<td>80.00 ± 0.50</td><td>+1.00</td>" in html and '<th colspan="3">mixup</th>' in html
+    assert "<caption>published: zeta-mixup Table 4" in html
+    latex = to_latex(t)
+    assert r"\multicolumn{3}{c}{zeta-2.8}" in latex and r"80.00 $\pm$ 0.50 & +1.00" in latex
+    assert r"90.12 & -2.12" in latex and r"\footnotesize published: zeta-mixup Table 4" in latex
+    assert r"\begin{tabular}{l" + "c" * 9 + "}" in latex
+
+
+def test_without_a_source_there_are_no_published_columns():
+    t = table()
+    assert "(published)" not in to_markdown(t) and "colspan" not in to_html(t) and "multicolumn" not in to_latex(t)
+
+
+def test_a_cell_with_only_running_seeds_says_running():
+    frame = pd.concat([trials(), pd.DataFrame([{"dataset": "mnist", "variant": "mixup", "seed": 0, "status": "RUNNING"}])])
+    t = build_table(frame, "test_acc", ["dataset"], {("mnist", "mixup"): 3}, True, "mixup", ["erm", "mixup"])
+    assert t.cells[("mnist", "mixup")].text(100) == "running" and t.cells[("mnist", "erm")].text(100) == "missing"

@@ -1,0 +1,51 @@
+"""Fabricated trials Parquet for the report tests (no tests here): rows as the runner's recorder
+writes them, and the runner's `latest` invocation marker and `mixbench.json` options record."""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+import numpy as np
+
+from orchestrator.recorder import trials_table
+from orchestrator.workdir import WorkDir
+
+METRICS = ("test_acc", "test_err", "test_bacc", "test_f1_macro", "test_f1_micro", "test_auc")
+
+
+def metrics(rng: np.random.Generator, acc: float) -> dict[str, float]:
+    """Final metrics around accuracy `acc` (fractions), with their best_ twins."""
+    acc = float(np.clip(acc + rng.normal(0, 0.01), 0.01, 0.99))
+    out = {"test_acc": acc, "test_err": 1 - acc, "test_bacc": acc - 0.02, "test_f1_macro": acc - 0.03,
+           "test_f1_micro": acc, "test_auc": min(0.999, acc + 0.05)}
+    return {**out, **{f"best_{k}": v for k, v in out.items()}}
+
+
+def write_trials(workdir: WorkDir, experiment: str, rows: Iterable[dict[str, Any]], invocation: str = "inv-1",
+                 smoke: bool | None = None, sets: dict | None = None) -> list[dict[str, Any]]:
+    """Upsert `rows` (each with stage, dataset, arch, variant, seed, status, metrics ...) as trials of
+    `invocation`, and mark it the experiment's latest as the runner does. Returns the full rows."""
+    full = [{"experiment": experiment, "invocation": invocation, "trial_id": f"t{i:04d}", "method": "x",
+             "error": None, **row} for i, row in enumerate(rows)]
+    trials_table(workdir.results).upsert(full)
+    marker = workdir.ray / experiment / "latest"
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(invocation)
+    if smoke is not None or sets is not None:
+        record = workdir.ray / experiment / invocation / "mixbench.json"
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps({"experiment": experiment, "invocation": invocation,
+                                      "options": {"smoke": bool(smoke), "sets": sets or {}}}))
+    return full
+
+
+def grid_rows(stage: str, cells: Iterable[tuple[str, str, str]], seeds: Iterable[int], base_acc: dict[str, float],
+              rng: np.random.Generator, status: str = "TERMINATED") -> list[dict[str, Any]]:
+    """One finished trial per (dataset, arch, variant) x seed; accuracy around base_acc[variant]."""
+    rows = []
+    for dataset, arch, variant in cells:
+        for seed in seeds:
+            values = metrics(rng, base_acc[variant]) if status == "TERMINATED" else {}
+            rows.append({"stage": stage, "dataset": dataset, "arch": arch, "variant": variant, "seed": seed,
+                         "status": status, **values})
+    return rows
