@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from orchestrator.plan import SMOKE_SEEDS, grid_cells, smoke_config
+from orchestrator.plan import grid_cells, smoke_config
 from orchestrator.workdir import WorkDir
 from search_spaces.experiment import Bayesian, Experiment, Grid, Param
 

@@ -188,6 +188,27 @@ def test_demo_grid_and_sweep_and_index_of_every_report(tmp_path):
         assert f'href="{name}/index.html"' in index
     assert "grid 5/5 cells; sweep 5/16 trials" in index and "table7 0/30 cells" in index
     assert 'href="../index.html"' in (report.directory / "index.html").read_text()
+    for page in (workdir.reports / "index.html", report.directory / "index.html"):
+        for target in re.findall(r'(?:href|src)="([^"]+)"', page.read_text()):
+            assert not target.startswith(("http:", "https:", "/")) and (page.parent / target).exists(), target
+
+
+def test_table6_every_metric_per_dataset_and_arch_with_published_fractions_as_percent(tmp_path):
+    rng = np.random.default_rng(8)
+    base = {"erm": 0.7, "mixup": 0.72, "zeta-2.4": 0.74, "zeta-2.8": 0.73, "zeta-4.0": 0.71}
+    cells = [("isic2016", a, v) for a in ("resnet18", "resnet50") for v in base]
+    workdir = WorkDir.at(tmp_path)
+    frame = pd.DataFrame(write_trials(workdir, "zeta-table6", grid_rows("table6", cells, range(3), base, rng)))
+    report = build_report("zeta-table6", workdir)
+    for metric in ("test_bacc", "test_f1_micro", "test_f1_macro"):
+        table = md_table(report.markdown, f"### table6: {metric}")
+        assert list(table)[:3] == ["isic2016 / resnet18", "isic2016 / resnet50", "isic2017 / resnet18"]
+        mean, std = stats(frame, metric, dataset="isic2016", arch="resnet50", variant="zeta-4.0")
+        assert plain(table["isic2016 / resnet50"]["zeta-4.0"]).startswith(f"{mean * 100:.2f} ± {std * 100:.2f}")
+    table = md_table(report.markdown, "### table6: test_f1_micro")
+    assert table["isic2016 / resnet18"]["erm (published)"] == "78.36"  # printed as 0.7836, no std
+    assert table["isic2016 / resnet50"]["erm (published)"] == "81.27"
+    assert "## table6: 10 of 100 cells complete" in report.markdown
 
 
 def test_unknown_experiment_is_a_value_error_naming_the_choices(tmp_path):
