@@ -59,7 +59,7 @@ def parallel_coordinates(frame: pd.DataFrame, axes: list[tuple[str, str, bool]],
     score = frame[metric].astype(float)
     lo, hi = float(score.min()), float(score.max())
     # Plotly colours lines through one colour scale: valid lines map to [0.1, 1], greyed ones to 0.
-    shade = 0.1 + 0.9 * ((score - lo) / (hi - lo) if hi > lo else 0.5)
+    shade = 0.1 + 0.9 * ((score - lo) / (hi - lo) if hi > lo else pd.Series(0.5, index=score.index))
     shade[greyed] = 0.0
     scale = [[0.0, GREY], [0.0999, GREY], [0.1, "#440154"], [0.4, "#31688e"], [0.7, "#35b779"], [1.0, "#fde725"]]
     dims = []
