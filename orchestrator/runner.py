@@ -86,18 +86,18 @@ class RunSummary:
     outputs: list[Path] = field(default_factory=list)
 
 
-def prepare(name: str, options: RunOptions) -> tuple[list[StagePlan], dict[str, Any]]:
+def prepare(name: str, options: RunOptions, workdir: WorkDir) -> tuple[list[StagePlan], dict[str, Any]]:
     """Validate everything and read the data, before Ray starts. Raises ValueError on bad input."""
     options.validate()
     experiment = get_experiment(name)
     plans = plan_experiment(experiment, smoke=options.smoke, sets=options.sets)
     from orchestrator.datasets import load_for_plans
 
-    return plans, load_for_plans(plans)
+    return plans, load_for_plans(plans, workdir.cache)
 
 
 def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSummary:
-    plans, datasets = prepare(name, options)
+    plans, datasets = prepare(name, options, workdir)
     workdir.create()
     invocation = Invocation(name, new_invocation_id(), options, options.tracking_uri or workdir.default_tracking_uri())
     return execute(invocation, plans, datasets, workdir, resume=False)
@@ -106,7 +106,7 @@ def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSumma
 def resume_experiment(name: str, workdir: WorkDir) -> RunSummary:
     get_experiment(name)  # a clear error for an unknown name before anything else
     invocation = Invocation.latest(workdir, name)
-    plans, datasets = prepare(name, invocation.options)
+    plans, datasets = prepare(name, invocation.options, workdir)
     return execute(invocation, plans, datasets, workdir, resume=True)
 
 
