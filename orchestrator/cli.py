@@ -52,6 +52,8 @@ def build_parser() -> Parser:
 
     report = commands.add_parser("report", help="tables and plots from the Parquet results")
     report.add_argument("name")
+    report.add_argument("--compare", nargs=2, metavar=("WORKDIR_A", "WORKDIR_B"),
+                        help="put two runs of NAME side by side (written under WORKDIR_B/reports/NAME)")
     add_workdir(report)
 
     train = commands.add_parser("train", help="one trial in-process, without Ray")
@@ -119,9 +121,14 @@ def print_summary(summary: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from orchestrator.report import build_report
+    if args.compare:
+        from orchestrator.compare import compare_report
 
-    report = build_report(args.name, WorkDir.at(args.workdir))
+        report = compare_report(args.compare[0], args.compare[1], args.name)
+    else:
+        from orchestrator.report import build_report
+
+        report = build_report(args.name, WorkDir.at(args.workdir))
     print(report.markdown)
     for path in report.files:
         print(f"  {path}")
