@@ -72,6 +72,9 @@ def test_modulated_conv_equals_per_sample_convolution():
     per_sample = modulate_weights(weight, styles, True)
     expected = torch.cat([F.conv2d(x[i : i + 1], per_sample[i], padding=1) for i in range(3)])
     assert torch.allclose(out, expected, atol=1e-5)
+    for demodulate in (True, False):  # the training path (modulate activations) computes the same
+        assert torch.allclose(modulated_conv2d(x, weight, styles, demodulate, fused=False),
+                              modulated_conv2d(x, weight, styles, demodulate, fused=True), atol=1e-4)
 
 
 def test_mapping_normalizes_inputs_and_uses_the_label():
