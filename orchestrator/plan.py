@@ -27,6 +27,7 @@ class StagePlan:
     experiment: str
     stage: str
     kind: str  # "grid" | "bayesian"
+    trainable: str
     metric: str
     mode: str
     configs: list[dict[str, Any]] = field(default_factory=list)
@@ -66,6 +67,7 @@ def trial_config(
     cell: Mapping[str, Any],
     smoke: bool,
     sets: Mapping[str, Any],
+    trainable: str = "classify",
 ) -> dict[str, Any]:
     """One validated flat config (see the module docstring for the precedence)."""
     dataset = cell["dataset"]
@@ -80,7 +82,7 @@ def trial_config(
     root = config.get("data_root") or os.environ.get("MIXBENCH_DATA")
     if root:  # absolute: each Ray trial runs in its own folder
         config["data_root"] = str(Path(root).expanduser().resolve())
-    return get_trainable(experiment.trainable).validate(config)
+    return get_trainable(trainable).validate(config)
 
 
 def grid_cells(stage: Grid, smoke: bool) -> list[dict[str, Any]]:
@@ -106,16 +108,19 @@ def dedupe(configs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def plan_stage(experiment: Experiment, stage, smoke: bool, sets: Mapping[str, Any]) -> StagePlan:
-    common = dict(experiment=experiment.name, stage=stage.name, metric=experiment.metric, mode=experiment.mode)
+    trainable = getattr(stage, "trainable", None) or experiment.trainable
+    common = dict(experiment=experiment.name, stage=stage.name, trainable=trainable,
+                  metric=getattr(stage, "metric", None) or experiment.metric,
+                  mode=getattr(stage, "mode", None) or experiment.mode)
     if isinstance(stage, Grid):
-        configs = [trial_config(experiment, stage.fixed, cell, smoke, sets) for cell in grid_cells(stage, smoke)]
+        configs = [trial_config(experiment, stage.fixed, cell, smoke, sets, trainable) for cell in grid_cells(stage, smoke)]
         return StagePlan(kind="grid", configs=dedupe(configs), **common)
     if isinstance(stage, Bayesian):
         searched = sorted(set(stage.space) & set(sets))
         if searched:
             raise ValueError(f"--set {searched[0]} conflicts with stage {stage.name!r}, which searches it")
         cell = {"dataset": stage.dataset, "arch": stage.arch, "seed": stage.seed, **stage.method.config()}
-        base = trial_config(experiment, stage.fixed, cell, smoke, sets)
+        base = trial_config(experiment, stage.fixed, cell, smoke, sets, trainable)
         for name, param in stage.space.items():
             check_param(name, param, base)
         samples = min(stage.num_samples, experiment.smoke_samples) if smoke else stage.num_samples
@@ -134,9 +139,18 @@ def check_param(name: str, param: Param, base: Mapping[str, Any]) -> None:
         raise ValueError(f"search space {name}: need low < high, got {param.low}, {param.high}")
 
 
-def plan_experiment(experiment: Experiment, smoke: bool = False, sets: Mapping[str, Any] | None = None) -> list[StagePlan]:
-    """Every stage of `experiment`, validated. Raises ValueError on any bad name or value."""
+def plan_experiment(experiment: Experiment, smoke: bool = False, sets: Mapping[str, Any] | None = None,
+                    artifacts_dir: str | None = None) -> list[StagePlan]:
+    """Every stage of `experiment`, validated. Raises ValueError on any bad name or value.
+
+    `artifacts_dir` (for experiments with `artifacts=True`) is added to every trial's config.
+    """
     names = [stage.name for stage in experiment.stages]
     if len(set(names)) != len(names):
         raise ValueError(f"experiment {experiment.name!r} repeats a stage name: {names}")
-    return [plan_stage(experiment, stage, smoke, dict(sets or {})) for stage in experiment.stages]
+    sets = dict(sets or {})
+    if experiment.artifacts:
+        if not artifacts_dir:
+            raise ValueError(f"experiment {experiment.name!r} hands files between stages and needs an artifacts_dir")
+        sets["artifacts_dir"] = str(artifacts_dir)
+    return [plan_stage(experiment, stage, smoke, sets) for stage in experiment.stages]

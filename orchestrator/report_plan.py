@@ -114,6 +114,8 @@ def report_stages(experiment: Experiment, smoke: bool = False, sets: Mapping[str
     sets = dict(sets or {})
     out = []
     for stage in experiment.stages:
+        if isinstance(stage, Grid) and not stage.report:
+            continue  # a preparatory stage (e.g. GAN training): no table of its own
         if isinstance(stage, Grid):
             out.append(_grid_stage(experiment, stage, smoke, sets))
         elif isinstance(stage, Bayesian):

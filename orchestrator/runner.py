@@ -86,27 +86,34 @@ class RunSummary:
     outputs: list[Path] = field(default_factory=list)
 
 
-def prepare(name: str, options: RunOptions, workdir: WorkDir) -> tuple[list[StagePlan], dict[str, Any]]:
+def artifacts_dir(workdir: WorkDir, experiment: str, invocation: str) -> Path:
+    """Where the stages of one invocation hand files to each other (a generator, generated sets)."""
+    return workdir.root / "artifacts" / experiment / invocation
+
+
+def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -> tuple[list[StagePlan], dict[str, Any]]:
     """Validate everything and read the data, before Ray starts. Raises ValueError on bad input."""
     options.validate()
     experiment = get_experiment(name)
-    plans = plan_experiment(experiment, smoke=options.smoke, sets=options.sets)
+    plans = plan_experiment(experiment, smoke=options.smoke, sets=options.sets,
+                            artifacts_dir=str(artifacts_dir(workdir, name, invocation)))
     from orchestrator.datasets import load_for_plans
 
     return plans, load_for_plans(plans, workdir.cache)
 
 
 def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSummary:
-    plans, datasets = prepare(name, options, workdir)
+    invocation_id = new_invocation_id()
+    plans, datasets = prepare(name, options, workdir, invocation_id)
     workdir.create()
-    invocation = Invocation(name, new_invocation_id(), options, options.tracking_uri or workdir.default_tracking_uri())
+    invocation = Invocation(name, invocation_id, options, options.tracking_uri or workdir.default_tracking_uri())
     return execute(invocation, plans, datasets, workdir, resume=False)
 
 
 def resume_experiment(name: str, workdir: WorkDir) -> RunSummary:
     get_experiment(name)  # a clear error for an unknown name before anything else
     invocation = Invocation.latest(workdir, name)
-    plans, datasets = prepare(name, invocation.options, workdir)
+    plans, datasets = prepare(name, invocation.options, workdir, invocation.invocation)
     return execute(invocation, plans, datasets, workdir, resume=True)
 
 

@@ -40,15 +40,9 @@ def trial_dirname(trial) -> str:
 def trainable_for(plan: StagePlan, invocation: "Invocation", datasets: dict[str, Any]):
     options = invocation.options
     data = {name: datasets[name] for name in plan.datasets()}
-    fn = tune.with_parameters(run_trial, trainable_name=_trainable_name(invocation), datasets=data,
+    fn = tune.with_parameters(run_trial, trainable_name=plan.trainable, datasets=data,
                               threads=max(1, int(options.cpus_per_trial)))
     return tune.with_resources(fn, {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
-
-
-def _trainable_name(invocation: "Invocation") -> str:
-    from search_spaces import get_experiment
-
-    return get_experiment(invocation.experiment).trainable
 
 
 def search_and_schedule(plan: StagePlan) -> tuple[Any, Any, dict[str, Any], int]:

@@ -45,6 +45,10 @@ class Grid:
     seeds: tuple[int, ...] = (0, 1, 2)
     fixed: Mapping[str, Any] = field(default_factory=dict)
     name: str = "grid"
+    trainable: str | None = None  # default: the experiment's (e.g. "gan-train" for a GAN stage)
+    metric: str | None = None  # default: the experiment's metric and mode
+    mode: str | None = None
+    report: bool = True  # False: a preparatory stage (GAN training, set generation) with no results table
 
 
 @dataclass(frozen=True)
@@ -81,3 +85,6 @@ class Experiment:
     baseline: str = "mixup"  # the variant that relative improvements are measured against
     paper: str = ""  # e.g. "zeta-mixup Table 4"
     trainable: str = "classify"
+    # True: every trial gets `artifacts_dir`, a folder of the invocation where stages hand files to
+    # later stages (a trained generator, generated training sets).
+    artifacts: bool = False
