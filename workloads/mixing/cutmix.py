@@ -54,7 +54,8 @@ def cutmix_batch(
     perm = torch.randperm(n, generator=generator, device=draw_device(generator)).to(x.device)
     top, bottom, left, right = sample_box(h, w, lam, generator)
     x_mix = x.clone()
-    x_mix[:, :, top:bottom, left:right] = x[perm, :, top:bottom, left:right]
+    # Gather only the box (index_select on the strided view), not whole partner images.
+    x_mix[:, :, top:bottom, left:right].copy_(x[:, :, top:bottom, left:right].index_select(0, perm))
     kept = 1.0 - (bottom - top) * (right - left) / (h * w)
     ld = torch.float64 if x.dtype == torch.float64 else torch.float32
     y_l = y.to(ld)

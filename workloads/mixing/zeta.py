@@ -30,17 +30,14 @@ def _zeta_blocks(
     count: int, t: int, gamma: float, generator: Optional[torch.Generator], device: torch.device
 ) -> Tensor:
     """`count` independent ζ weight matrices of size (t, t), float64, on `device`."""
-    terms = torch.arange(1, t + 1, dtype=torch.float64, device=device).pow(-gamma)
-    terms = terms / terms.sum()
-    # Each row: a uniformly random permutation of the ranks 2..t (float64 keys make ties ~2^-53).
-    keys = torch.rand(count, t, t - 1, generator=generator, dtype=torch.float64, device=device)
-    off = terms[1:][keys.argsort(dim=-1)]
-    w = torch.empty(count, t, t, dtype=torch.float64, device=device)
-    off_diag = ~torch.eye(t, dtype=torch.bool, device=device)
-    # Boolean-mask assignment fills each row's off-diagonal slots left to right.
-    w[:, off_diag] = off.reshape(count, t * (t - 1))
-    w.diagonal(dim1=1, dim2=2).fill_(float(terms[0]))
-    return w
+    terms = torch.arange(1, t + 1, dtype=torch.float64, device=device).pow_(-gamma)
+    terms /= terms.sum()
+    # Rank of each column within its row under random keys, with the diagonal's key forced first:
+    # the diagonal gets rank 0 (the dominant term) and the off-diagonal columns a uniformly random
+    # permutation of ranks 1..t-1 (float64 keys make ties ~2^-53).
+    keys = torch.rand(count, t, t, generator=generator, dtype=torch.float64, device=device)
+    keys.diagonal(dim1=1, dim2=2).fill_(-1.0)
+    return terms[keys.argsort(dim=-1).argsort(dim=-1)]
 
 
 def zeta_weights(
