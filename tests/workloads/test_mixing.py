@@ -411,6 +411,17 @@ def test_bad_batches(name):
         mixer(x, y, generator=0)
 
 
+def test_value_check_can_be_skipped_but_shapes_never_are():
+    from workloads.mixing.validation import check_batch
+
+    x, y = batch(n=4, k=3)
+    assert torch.equal(check_batch(x, y * 2, values=False), y * 2)
+    with pytest.raises(ValueError, match="y rows must be probability distributions"):
+        check_batch(x, y * 2)
+    with pytest.raises(ValueError, match="y has 3 rows"):
+        check_batch(x, y[:3], values=False)
+
+
 def test_cutmix_needs_images_and_pixelwise_mixers_take_vectors():
     x, y = torch.rand(6, 5, dtype=torch.float64), one_hot(torch.arange(6) % 2, 2, dtype=torch.float64)
     with pytest.raises(ValueError, match=r"x must have shape \(N, C, H, W\)"):

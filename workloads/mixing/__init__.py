@@ -10,6 +10,11 @@ Usage::
   probabilities (one-hot or soft; `workloads.losses.one_hot` makes them from integer labels).
   Outputs keep the shapes, x's device and x's dtype; rows of `y_mix` are distributions, mixed by the
   same weights as the pixels. N >= 2.
+- Bad input raises `ValueError` naming the parameter and its valid range. Label values (rows >= 0
+  summing to 1) are checked on every call on CPU; on an accelerator, where reading the check back
+  would stall the host every step, on the first call per mixer and device. Small random draws are
+  moved to CUDA from pinned memory, so a mixer adds no host sync there (`mmixup` excepted: it
+  reads the present classes back).
 - All randomness comes from `generator` (a `torch.Generator`; None uses torch's global CPU
   generator, seeded by `torch.manual_seed`). Small draws happen on the generator's device.
 - Mixers are small picklable objects with a readable repr (`get_mixer('zeta', gamma=2.8, ...)`)

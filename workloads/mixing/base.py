@@ -22,6 +22,19 @@ def _label_dtype(x: Tensor) -> torch.dtype:
     return torch.float64 if x.dtype == torch.float64 else torch.float32
 
 
+def to_device(t: Tensor, device: torch.device) -> Tensor:
+    """Move a small CPU draw to `device` without stalling the host on a CUDA queue.
+
+    A plain `.to("cuda")` from pageable memory waits for the copy, hence for all queued GPU work;
+    from pinned memory the copy is asynchronous and ordered on the stream like any kernel.
+    """
+    if t.device == device:
+        return t
+    if device.type == "cuda" and t.device.type == "cpu":
+        return t.pin_memory().to(device, non_blocking=True)
+    return t.to(device)
+
+
 def apply_weights(weights: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """Mix a batch by a row-stochastic matrix: `x_mix[k] = Σ_i W[k, i] x[i]`, same for labels.
 
@@ -31,10 +44,10 @@ def apply_weights(weights: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor
     that dtype's ~3 significant digits while the labels use the float32 weights).
     """
     n = x.shape[0]
-    w_x = weights.to(device=x.device, dtype=x.dtype)
-    x_mix = torch.mm(w_x, x.reshape(n, -1)).view(x.shape)
+    weights = to_device(weights, x.device)
+    x_mix = torch.mm(weights.to(x.dtype), x.reshape(n, -1)).view(x.shape)
     ld = _label_dtype(x)
-    y_mix = torch.mm(weights.to(device=x.device, dtype=ld), y.to(ld)).to(x.dtype)
+    y_mix = torch.mm(weights.to(ld), y.to(ld)).to(x.dtype)
     return x_mix, y_mix
 
 
@@ -44,7 +57,7 @@ def mix_pairs(x: Tensor, y: Tensor, partner: Tensor, lam: float) -> tuple[Tensor
     A gather and an in-place lerp touch the batch ~5 times: on CPU that is ~2x faster than the
     (N, N) matrix product, whose N^2 D multiply-adds are mostly zeros for a pair mix.
     """
-    partner = partner.to(x.device)
+    partner = to_device(partner, x.device)
     x_mix = x.index_select(0, partner).lerp_(x, lam)
     ld = _label_dtype(x)
     y_l = y.to(ld)
@@ -72,7 +85,13 @@ class BatchMixer:
         probabilities. Returns `(x_mix, y_mix)` with the same shapes, on x's device and dtype."""
         if generator is not None and not isinstance(generator, torch.Generator):
             raise ValueError(f"generator must be a torch.Generator or None, got {generator!r}")
-        y = check_batch(x, y, image=self.image_only)
+        # Label values are checked on every CPU call; on an accelerator (where reading the check
+        # back stalls the host) once per mixer and device, which catches a wrong label format.
+        checked = self.__dict__.setdefault("_checked_devices", set())
+        values = x.device.type == "cpu" or x.device not in checked
+        y = check_batch(x, y, image=self.image_only, values=values)
+        if values:
+            checked.add(x.device)
         return self._mix(x, y, generator)
 
     def _mix(

@@ -24,7 +24,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from workloads.mixing.base import BatchMixer, apply_weights
+from workloads.mixing.base import BatchMixer, apply_weights, to_device
 from workloads.mixing.registry import register
 from workloads.mixing.sampling import draw_device, sample_beta
 from workloads.mixing.validation import as_positive_float, resolve_gamma
@@ -51,7 +51,7 @@ def cutmix_batch(
     """One CutMix draw on `(N, C, H, W)` x and `(N, K)` y; returns new tensors (inputs untouched)."""
     n, _, h, w = x.shape
     lam = float(sample_beta(alpha, alpha, generator)[0])
-    perm = torch.randperm(n, generator=generator, device=draw_device(generator)).to(x.device)
+    perm = to_device(torch.randperm(n, generator=generator, device=draw_device(generator)), x.device)
     top, bottom, left, right = sample_box(h, w, lam, generator)
     x_mix = x.clone()
     # Gather only the box (index_select on the strided view), not whole partner images.
