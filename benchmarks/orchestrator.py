@@ -26,7 +26,6 @@ import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
 from orchestrator.runner import Invocation, RunOptions, execute, new_invocation_id, run_experiment  # noqa: E402
-from orchestrator.trainables import TRAINABLES, Trainable  # noqa: E402
 from orchestrator.plan import plan_experiment  # noqa: E402
 from orchestrator.tuning import init_ray  # noqa: E402
 from orchestrator.workdir import WorkDir  # noqa: E402
@@ -38,16 +37,13 @@ SPACE = {"gamma": Param("uniform", 1.0, 6.0), "weight_decay": Param("loguniform"
 
 
 def register(trials: int) -> None:
-    if "noop" not in TRAINABLES:
-        TRAINABLES.add("noop", Trainable("noop", "benchmarks.noop_trainable", "train", "validate"))
-        TRAINABLES.add("touch", Trainable("touch", "benchmarks.noop_trainable", "touch_data", "validate"))
     if "bench-overhead" not in EXPERIMENTS:
         register_experiment(Experiment(
             name="bench-overhead", description="trivial trials", trainable="noop", report_metrics=("test_acc",),
             stages=(Bayesian(dataset="digits", method=Method("zeta", "zeta"), arch="small_cnn", space=SPACE,
                              num_samples=trials, name="sweep"),)))
         register_experiment(Experiment(
-            name="bench-memory", description="2 trials reading one shared dataset", trainable="touch",
+            name="bench-memory", description="2 trials reading one shared dataset", trainable="touch-data",
             stages=(Grid(datasets=("digits",), methods=(Method("zeta", "zeta"),), archs=("small_cnn",), seeds=(0, 1),
                          fixed={"hold_s": 4.0, "epochs": 1}),)))
 
@@ -64,7 +60,7 @@ def plain_tune(trials: int, root: Path) -> float:
     from ray.air.integrations.mlflow import MLflowLoggerCallback
     from ray.tune.search.optuna import OptunaSearch
 
-    from benchmarks.noop_trainable import DEFAULTS, train
+    from workloads.noop import DEFAULTS, train
 
     def trainable(config):
         train(config, lambda metrics, checkpoint: tune.report(metrics))

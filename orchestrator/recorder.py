@@ -124,7 +124,7 @@ class TrialRecorder(Callback):
 
     def _row_base(self, trial) -> dict[str, Any]:
         return {"experiment": self.experiment, "invocation": self.invocation, "stage": self.stage,
-                "trial_id": trial.trial_id, **trial.config}
+                "trial_id": trial.trial_id, "trial_number": trial_number(trial), **trial.config}
 
     def _ensure_run(self, trial) -> str | None:
         if trial.trial_id in self._run_ids:
@@ -205,6 +205,12 @@ class TrialRecorder(Callback):
             best = values.max() if higher_is_better(column) else values.min()
             out[f"best_{column}"] = float(best) if not math.isnan(best) else None
         return out
+
+
+def trial_number(trial) -> int | None:
+    """The trial's position in its stage (1-based, the order the searcher handed configs out)."""
+    head = str(getattr(trial, "experiment_tag", "") or "").split("_", 1)[0]
+    return int(head) if head.isdigit() else None
 
 
 def error_message(trial) -> str:

@@ -29,6 +29,8 @@ class Trainable:
 
 TRAINABLES: Registry[Trainable] = Registry("trainable")
 TRAINABLES.add("classify", Trainable("classify", "workloads.classify", "train", "validate_config"))
+TRAINABLES.add("noop", Trainable("noop", "workloads.noop", "train", "validate"))
+TRAINABLES.add("touch-data", Trainable("touch-data", "workloads.noop", "touch_data", "validate"))
 
 
 def get_trainable(name: str) -> Trainable:

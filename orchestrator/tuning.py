@@ -39,7 +39,7 @@ def trial_dirname(trial) -> str:
 
 def trainable_for(plan: StagePlan, invocation: "Invocation", datasets: dict[str, Any]):
     options = invocation.options
-    data = {name: datasets[name] for name in plan.datasets()}
+    data = {name: datasets[name] for name in plan.datasets() if name in datasets}
     fn = tune.with_parameters(run_trial, trainable_name=plan.trainable, datasets=data,
                               threads=max(1, int(options.cpus_per_trial)))
     return tune.with_resources(fn, {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
