@@ -12,6 +12,7 @@ import torch
 
 from workloads.classify import CONFIG_DEFAULTS, train, validate_config
 from workloads.data import DatasetArrays, Split, load_dataset
+from workloads.mixing import MIXERS
 
 # Keys whose values depend on wall time, not on the computation.
 TIMING_KEYS = {"train_images_per_s"}
@@ -68,6 +69,12 @@ def test_learns_digits(method: str, digits: DatasetArrays) -> None:
     assert final["test_acc"] > 0.8, final  # chance is 0.1
     assert final["test_err"] == pytest.approx(1 - final["test_acc"])
     assert rec.metrics[-1]["train_loss"] < rec.metrics[0]["train_loss"]
+
+
+@pytest.mark.parametrize("method", MIXERS.names())
+def test_every_registered_method_trains_one_epoch(method: str, digits: DatasetArrays) -> None:
+    final = train({**FAST, "method": method, "epochs": 1, "subset": 96, "batch_size": 32}, Recorder(), data=digits)
+    assert np.isfinite(final["train_loss"]) and 0.0 <= final["test_acc"] <= 1.0
 
 
 def test_metric_names_and_final_confusion(digits: DatasetArrays) -> None:
@@ -232,3 +239,21 @@ def test_labels_out_of_range_raise(digits: DatasetArrays) -> None:
     splits["val"] = Split(splits["val"].images, bad)
     with pytest.raises(ValueError, match=r"val labels must lie in \[0, 10\), got 0..10"):
         train({**FAST, "epochs": 1}, Recorder(), data=DatasetArrays("digits", digits.class_names, splits))
+
+
+@pytest.mark.filterwarnings("error")
+def test_read_only_shared_arrays_are_used_without_copy_or_warning(digits: DatasetArrays) -> None:
+    # Ray's object store hands trials read-only numpy arrays; on the CPU they must be used in place.
+    from workloads.classify import Trainer
+
+    splits = {}
+    for name, s in digits.subset(90).splits.items():
+        images, labels = s.images.copy(), s.labels.copy()
+        images.setflags(write=False)
+        labels.setflags(write=False)
+        splits[name] = Split(images, labels)
+    data = DatasetArrays("digits", digits.class_names, splits)
+    trainer = Trainer(validate_config({**FAST, "epochs": 1}), data)
+    assert trainer.x["train"].data_ptr() == splits["train"].images.ctypes.data
+    trainer.run_epoch()
+    assert not splits["train"].images.flags.writeable
