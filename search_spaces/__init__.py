@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from search_spaces.demo import DEMO
 from search_spaces.experiment import Experiment
+from search_spaces.gemix_paper import EXPERIMENTS as GEMIX_PAPER_EXPERIMENTS
 from search_spaces.zeta_paper import EXPERIMENTS as ZETA_PAPER_EXPERIMENTS
 
 EXPERIMENTS: dict[str, Experiment] = {}
@@ -23,5 +24,5 @@ def get_experiment(name: str) -> Experiment:
 
 
 register_experiment(DEMO)
-for _experiment in ZETA_PAPER_EXPERIMENTS.values():
+for _experiment in (*ZETA_PAPER_EXPERIMENTS.values(), *GEMIX_PAPER_EXPERIMENTS.values()):
     register_experiment(_experiment)

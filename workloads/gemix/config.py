@@ -1,0 +1,133 @@
+"""Flat configs of GeMix's two preparatory trainables, `gan-train` and `gemix-sets`.
+
+One experiment (Table I) hands the same flat config keys to every stage, so each trainable
+- owns keys with its own prefix: `gan_*` (the GAN: every key of `workloads.gan.config` but the shared
+  ones below, plus `gan_images_per_class`) and `sets_*` (the offline sets);
+- shares `dataset`, `data_root`, `seed`, `device`, `artifacts_dir` and the cell labels `arch`, `method`,
+  `variant` (the GAN stage's `arch` is only a label: the network is given by the `gan_*` keys);
+- accepts and ignores the classifier's keys (`workloads.config`), `train_sources` and the other
+  GeMix trainable's keys; any other key is a ValueError naming the valid ones.
+Validated configs keep only the keys the trainable reads (so MLflow and Parquet show those).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from workloads.gan.config import GAN_CONFIG_DEFAULTS, validate_gan_config
+
+# Keys every GeMix stage shares with the classifier (same meaning everywhere).
+SHARED_DEFAULTS: dict[str, Any] = {
+    "dataset": "covidx-ct3", "data_root": None, "seed": 0, "device": "auto", "artifacts_dir": None,
+    "arch": None, "method": None, "variant": None,
+}
+# GAN keys that the shared keys replace (max_images: gan_images_per_class balances the classes instead).
+_NOT_PREFIXED = ("dataset", "data_root", "seed", "device", "max_images")
+
+# GeMix, "Experimental setup": the GAN's own balanced subset holds 10,000 images per class.
+GAN_STAGE_DEFAULTS: dict[str, Any] = {
+    "gan_images_per_class": 10000,
+    **{f"gan_{key}": value for key, value in GAN_CONFIG_DEFAULTS.items() if key not in _NOT_PREFIXED},
+}
+
+# GeMix's Table I uses 24K images per generated / mixed set; mixup's lambda ~ Beta(0.4, 0.4) is the
+# authors' baseline; MMixup and GeMix draw soft labels from Dirichlet(2 at a class, 1 elsewhere).
+# `subset` is the classifier's per-split cap (smoke runs): the baselines mix the same real images
+# the classifier trains on.
+SETS_STAGE_DEFAULTS: dict[str, Any] = {
+    "sets_images": 24000,
+    "sets_mixup_alpha": 0.4,
+    "sets_a_dominant": 2.0,
+    "sets_a_other": 1.0,
+    "sets_batch_size": 256,
+    "subset": None,
+}
+
+OTHER_ACCEPTED = ("train_sources",)  # the classifier's Table I key (read by workloads.classify)
+
+
+def _classifier_keys() -> set[str]:
+    from workloads.config import config_defaults
+
+    return set(config_defaults())
+
+
+def _check_keys(config: dict[str, Any], own: dict[str, Any], trainable: str) -> None:
+    valid = set(SHARED_DEFAULTS) | set(own)
+    ignored = _classifier_keys() | set(OTHER_ACCEPTED) | set(GAN_STAGE_DEFAULTS) | set(SETS_STAGE_DEFAULTS)
+    unknown = sorted(set(config) - valid - ignored)
+    if unknown:
+        raise ValueError(f"unknown {trainable} config key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(valid))}")
+
+
+def _shared(config: dict[str, Any], trainable: str) -> dict[str, Any]:
+    from workloads.data import DATASETS
+    from workloads.gan.config import resolve_device
+
+    cfg = {key: config.get(key, default) for key, default in SHARED_DEFAULTS.items()}
+    if cfg["dataset"] not in DATASETS.names():
+        raise ValueError(f"unknown dataset {cfg['dataset']!r}; valid choices: {', '.join(DATASETS.names())}")
+    directory = cfg["artifacts_dir"]
+    if not isinstance(directory, str) or not Path(directory).is_absolute():
+        raise ValueError(f"artifacts_dir must be an absolute folder path (where {trainable} hands files to the "
+                         f"next stage; experiments with artifacts=True set it), got {directory!r}")
+    seed = cfg["seed"]
+    if isinstance(seed, float) and seed.is_integer():
+        cfg["seed"] = seed = int(seed)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    resolve_device(cfg["device"])
+    return cfg
+
+
+def _optional_int(cfg: dict[str, Any], key: str, lo: int) -> None:
+    value = cfg[key]
+    if value is None:
+        return
+    if isinstance(value, float) and value.is_integer():
+        cfg[key] = value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise ValueError(f"{key} must be an integer >= {lo} or null, got {value!r}")
+
+
+def gan_config(cfg: dict[str, Any]) -> dict[str, Any]:
+    """A validated `gan-train` config -> the config of `workloads.gan.train.train_gan` (unprefixed keys)."""
+    out = {key[len("gan_"):]: value for key, value in cfg.items()
+           if key.startswith("gan_") and key != "gan_images_per_class"}
+    out.update(dataset=cfg["dataset"], data_root=cfg["data_root"], seed=cfg["seed"], device=cfg["device"])
+    return out
+
+
+def validate_gan_stage(config: dict[str, Any]) -> dict[str, Any]:
+    """The `gan-train` config: shared keys and `gan_*` keys with defaults; ValueError naming the key."""
+    _check_keys(config, GAN_STAGE_DEFAULTS, "gan-train")
+    cfg = {**_shared(config, "gan-train"),
+           **{key: config.get(key, default) for key, default in GAN_STAGE_DEFAULTS.items()}}
+    _optional_int(cfg, "gan_images_per_class", 1)
+    try:
+        checked = validate_gan_config(gan_config(cfg))
+    except ValueError as err:  # name the key as the user spells it here
+        text = str(err)
+        key = text.split(" ", 1)[0]
+        raise ValueError(f"gan_{text}" if f"gan_{key}" in GAN_STAGE_DEFAULTS else text) from None
+    cfg.update({f"gan_{key}": value for key, value in checked.items() if f"gan_{key}" in cfg})
+    return cfg
+
+
+def validate_sets_stage(config: dict[str, Any]) -> dict[str, Any]:
+    """The `gemix-sets` config: shared keys and `sets_*` keys (plus `subset`); ValueError naming the key."""
+    _check_keys(config, SETS_STAGE_DEFAULTS, "gemix-sets")
+    cfg = {**_shared(config, "gemix-sets"),
+           **{key: config.get(key, default) for key, default in SETS_STAGE_DEFAULTS.items()}}
+    for key in ("sets_images", "sets_batch_size"):
+        if cfg[key] is None:
+            raise ValueError(f"{key} must be an integer >= 1, got None")
+        _optional_int(cfg, key, 1)
+    _optional_int(cfg, "subset", 1)
+    for key in ("sets_mixup_alpha", "sets_a_dominant", "sets_a_other"):
+        value = cfg[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{key} must be a number > 0, got {value!r}")
+        cfg[key] = float(value)
+    return cfg
