@@ -1,6 +1,7 @@
 """Classification metrics from scores and integer labels.
 
-Every rate is a fraction in [0, 1] (never percent): acc, err = 1 - acc, bacc, f1_macro, f1_micro, auc.
+Every rate is a fraction in [0, 1] (never percent): acc, err = 1 - acc, bacc, precision_macro,
+recall_macro, f1_macro, f1_micro, auc.
 """
 from __future__ import annotations
 
@@ -62,10 +63,13 @@ def binary_auc(scores: np.ndarray, positive: np.ndarray) -> float:
 def classification_metrics(
     logits_or_probs: torch.Tensor, labels: torch.Tensor, num_classes: int
 ) -> dict[str, float]:
-    """acc, err, bacc, f1_macro, f1_micro, auc of `(N, K)` scores against int `(N,)` labels.
+    """acc, err, bacc, precision_macro, recall_macro, f1_macro, f1_micro, auc of `(N, K)` scores
+    against int `(N,)` labels.
 
     - bacc: mean recall over the classes present in `labels`.
-    - f1_macro: mean F1 over the classes present in `labels` or in the predictions (as scikit-learn).
+    - precision_macro, recall_macro, f1_macro: means over the classes present in `labels` or in the
+      predictions, a 0/0 counting as 0 (scikit-learn's `average="macro"`, `zero_division=0`). So
+      recall_macro differs from bacc only when a class is predicted that is absent from `labels`.
     - f1_micro: equals acc for single-label multi-class data.
     - auc: one-vs-rest ROC AUC averaged over classes present in `labels` that also have negatives;
       nan only if no class qualifies. For K = 2 it is the AUC of the positive class.
@@ -88,6 +92,9 @@ def classification_metrics(
     bacc = float((tp[present] / true_count[present]).mean())
     seen = present | (pred_count > 0)
     f1 = 2 * tp[seen] / (true_count[seen] + pred_count[seen])
+    # A class in `seen` lacks either predictions or labels at most, never both: 0/0 -> 0.
+    precision = tp[seen] / np.maximum(pred_count[seen], 1)
+    recall = tp[seen] / np.maximum(true_count[seen], 1)
     probs_np = probs.numpy()
     if num_classes == 2:
         auc = binary_auc(probs_np[:, 1], labels_np == 1)
@@ -99,6 +106,8 @@ def classification_metrics(
         "acc": acc,
         "err": 1.0 - acc,
         "bacc": bacc,
+        "precision_macro": float(precision.mean()),
+        "recall_macro": float(recall.mean()),
         "f1_macro": float(f1.mean()),
         "f1_micro": acc,
         "auc": auc,

@@ -37,13 +37,15 @@ def test_matches_sklearn(seed: int) -> None:
     assert m["bacc"] == pytest.approx(skm.balanced_accuracy_score(y, preds))
     assert m["f1_macro"] == pytest.approx(skm.f1_score(y, preds, average="macro"))
     assert m["f1_micro"] == pytest.approx(skm.f1_score(y, preds, average="micro"))
+    assert m["precision_macro"] == pytest.approx(skm.precision_score(y, preds, average="macro"))
+    assert m["recall_macro"] == pytest.approx(skm.recall_score(y, preds, average="macro"))
     assert m["auc"] == pytest.approx(skm.roc_auc_score(y, probs, multi_class="ovr", average="macro"))
 
 
 def test_rates_are_fractions() -> None:
     logits, labels = random_case(3)
     m = classification_metrics(logits, labels, 5)
-    for key in ("acc", "err", "bacc", "f1_macro", "f1_micro", "auc"):
+    for key in ("acc", "err", "bacc", "precision_macro", "recall_macro", "f1_macro", "f1_micro", "auc"):
         assert 0.0 <= m[key] <= 1.0, key
 
 
@@ -66,7 +68,24 @@ def test_absent_class_is_nan_safe() -> None:
     preds = probs.argmax(1)
     assert m["bacc"] == pytest.approx(skm.balanced_accuracy_score(y, preds))
     assert m["f1_macro"] == pytest.approx(skm.f1_score(y, preds, average="macro"))
+    assert m["precision_macro"] == pytest.approx(skm.precision_score(y, preds, average="macro", zero_division=0))
+    assert m["recall_macro"] == pytest.approx(skm.recall_score(y, preds, average="macro", zero_division=0))
     assert not any(math.isnan(v) for v in m.values())
+
+
+def test_precision_recall_with_unpredicted_and_unlabelled_classes() -> None:
+    # Class 1 is labelled but never predicted (precision 0/0), class 3 predicted but never labelled
+    # (recall 0/0); both count as 0 in the macro means, as scikit-learn with zero_division=0.
+    labels = torch.tensor([0, 0, 1, 1, 2, 2, 2, 0])
+    preds = torch.tensor([0, 2, 0, 2, 2, 3, 2, 0])
+    m = classification_metrics(torch.nn.functional.one_hot(preds, 4).double(), labels, 4)
+    y, p = labels.numpy(), preds.numpy()
+    assert m["precision_macro"] == pytest.approx(skm.precision_score(y, p, average="macro", zero_division=0))
+    assert m["recall_macro"] == pytest.approx(skm.recall_score(y, p, average="macro", zero_division=0))
+    # precision: class 0 2/3, 1 0, 2 2/4, 3 0; recall: 0 2/3, 1 0, 2 2/3, 3 0
+    assert m["precision_macro"] == pytest.approx((2 / 3 + 2 / 4) / 4)
+    assert m["recall_macro"] == pytest.approx((2 / 3 + 2 / 3) / 4)
+    assert m["bacc"] == pytest.approx((2 / 3 + 0 + 2 / 3) / 3)  # over labelled classes only
 
 
 def test_single_class_gives_nan_auc_only() -> None:
