@@ -3,6 +3,8 @@
 Every builder takes `(in_chans, num_classes, image_size, pretrained, pretrained_path)` and returns an
 `nn.Module` mapping float `(N, C, H, W)` to logits `(N, num_classes)`. Feature vectors come in as
 `(N, D, 1, 1)`.
+
+`manifold_layers(arch, model)` names the modules whose outputs manifold mixup may mix.
 """
 from __future__ import annotations
 
@@ -164,6 +166,32 @@ def build_mlp(
         nn.ReLU(inplace=True),
         nn.Linear(128, num_classes),
     )
+
+
+def _timm_stages(model: nn.Module) -> list[nn.Module]:
+    if hasattr(model, "layer1"):
+        # ResNets: the stages after the stem but the last, as Verma et al. mix a ResNet's hidden
+        # states only below its deepest stage.
+        return [model.layer1, model.layer2, model.layer3]
+    # EfficientNet / MobileNetV2: every group of `blocks` (one per resolution and width).
+    return list(model.blocks)
+
+
+def _relu_outputs(model: nn.Module) -> list[nn.Module]:
+    # small_cnn: the ReLU that ends each conv block; mlp: the ReLU of each hidden layer.
+    modules = model.features if isinstance(model, SmallCNN) else model
+    return [m for m in modules if isinstance(m, nn.ReLU)]
+
+
+def manifold_layers(arch: str, model: nn.Module) -> list[nn.Module]:
+    """The modules of `model` (built by `build_model(arch, ...)`) whose outputs manifold mixup may
+    mix, shallow to deep; the input itself (layer k = 0) is not listed.
+
+    timm ResNets: layer1, layer2, layer3; EfficientNet / MobileNetV2: each group of `blocks`;
+    small_cnn: each conv block (after its ReLU); mlp: each hidden layer (after its ReLU).
+    """
+    ARCHS.get(arch)  # an unknown arch names the valid choices
+    return _timm_stages(model) if arch in TIMM_ARCHS else _relu_outputs(model)
 
 
 def build_model(

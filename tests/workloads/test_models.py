@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from workloads.models import ARCHS, TIMM_ARCHS, PretrainedWeightsNotFound, build_model, find_pretrained
+from workloads.models import (
+    ARCHS,
+    TIMM_ARCHS,
+    PretrainedWeightsNotFound,
+    build_model,
+    find_pretrained,
+    manifold_layers,
+)
 
 
 @pytest.fixture()
@@ -106,3 +113,33 @@ def test_pretrained_from_local_hf_cache(empty_caches: Path) -> None:
 
 def test_timm_archs_are_registered() -> None:
     assert set(TIMM_ARCHS) | {"small_cnn", "mlp"} == set(ARCHS.names())
+
+
+@pytest.mark.parametrize("arch", ARCHS.names())
+def test_manifold_layers_are_hidden_stages_shallow_to_deep(arch: str) -> None:
+    torch.manual_seed(0)
+    size = (1, 1) if arch == "mlp" else (32, 32)
+    model = build_model(arch, 3, 4, size)
+    layers = manifold_layers(arch, model)
+    if arch.startswith("resnet"):
+        assert layers == [model.layer1, model.layer2, model.layer3]
+    elif arch in TIMM_ARCHS:
+        assert layers == list(model.blocks) and len(layers) == 7
+    elif arch == "small_cnn":
+        assert layers == [model.features[i] for i in (2, 5, 9)]  # the ReLU ending each conv block
+    else:
+        assert layers == [model[2], model[4]]  # the ReLU of each hidden layer
+    # Every listed module runs once per forward, in the listed order.
+    order: list[int] = []
+    handles = [layer.register_forward_hook(lambda m, i, o, k=k: order.append(k)) for k, layer in enumerate(layers)]
+    model.eval()
+    with torch.no_grad():
+        model(torch.randn(2, 3, *size))
+    for h in handles:
+        h.remove()
+    assert order == list(range(len(layers)))
+
+
+def test_manifold_layers_unknown_arch() -> None:
+    with pytest.raises(ValueError, match="unknown arch 'vgg'; valid choices"):
+        manifold_layers("vgg", torch.nn.Linear(2, 2))
