@@ -1,11 +1,17 @@
 """The classification trainable: one trial = data, model, mixer and optimizer built from a flat config.
 
-`train(config, report, checkpoint=None, data=None)` trains for `epochs` epochs; after each it evaluates
-on val and test and calls `report(metrics, checkpoint_dir)`. Metric names are `{split}_{metric}`
-(train_loss, val_loss, val_acc, ..., test_auc) plus `epoch` (1-based), `lr` (the rate used in that
-epoch) and `train_images_per_s`; rates are fractions in [0, 1]. The final epoch adds `test_confusion`,
+`train(config, report, checkpoint=None, data=None)` trains for `epochs * epochs_factor` epochs (the
+milestones scaled alike); after each it evaluates on val and test and calls `report(metrics,
+checkpoint_dir)`. Metric names are `{split}_{metric}` (train_loss, val_loss, val_acc, ..., test_auc)
+plus `epoch` (1-based, counting real epochs up to `epochs * epochs_factor`), `epochs_total` (that
+product), `lr` (the rate used in that epoch) and `train_images_per_s`; rates are fractions in [0, 1]. The final epoch adds `test_confusion`,
 a JSON list of lists (row = true class). Resuming from a checkpoint directory continues bit-for-bit
 (on CPU) where the interrupted run would have gone.
+
+`method` is a batch mixer applied to the augmented input, or manifold mixup (`workloads.manifold`),
+which mixes the output of a random layer of `models.manifold_layers` inside the forward pass.
+`train_sources` other than "real" train on the real split plus offline soft-label sets
+(`workloads.train_sources`); val and test stay real.
 """
 from __future__ import annotations
 
@@ -22,10 +28,18 @@ import torch.nn.functional as F
 
 from workloads.augment import BatchAugment
 from workloads.checkpoint import capture_rng_state, load_checkpoint, restore_rng_state, save_checkpoint
-from workloads.config import CONFIG_DEFAULTS, mixer_params, validate_config
+from workloads.config import (
+    CONFIG_DEFAULTS,
+    effective_epochs,
+    effective_milestones,
+    mixer_params,
+    validate_config,
+)
 from workloads.data import DatasetArrays, load_dataset
+from workloads.manifold import TRAINER_METHODS, get_trainer_method
 from workloads.metrics import classification_metrics, confusion_json, confusion_matrix
-from workloads.models import build_model
+from workloads.models import build_model, manifold_layers
+from workloads.train_sources import load_train_sources
 
 __all__ = ["CONFIG_DEFAULTS", "Trainer", "resolve_device", "train", "validate_config"]
 
@@ -73,6 +87,15 @@ class Trainer:
         self.x = {name: _to_device(s.images, self.device) for name, s in data.splits.items()}
         self.y = {name: _to_device(s.labels, self.device).long() for name, s in data.splits.items()}
         self._check_labels()
+        # Soft train targets (N, K) only when offline sets join the real split; plain datasets keep
+        # the integer labels and a per-batch one-hot scatter.
+        self.train_soft: Optional[torch.Tensor] = None
+        sources = load_train_sources(cfg, data)
+        if sources is not None:
+            self.x["train"] = _to_device(sources[0], self.device)
+            self.train_soft = _to_device(sources[1], self.device)
+            del self.y["train"]  # the real labels are inside train_soft now
+        # Normalization statistics of the real train split, which val and test resemble.
         self.augment = BatchAugment.from_train(
             data.splits["train"].images, flip=cfg["flip"], crop_padding=cfg["crop_padding"], device=self.device
         )
@@ -80,10 +103,18 @@ class Trainer:
             cfg["arch"], data.channels, data.num_classes, data.image_size, cfg["pretrained"], cfg["pretrained_path"]
         ).to(self.device)
         self.optimizer = self._make_optimizer()
+        self.total_epochs = effective_epochs(cfg)
         self.scheduler = torch.optim.lr_scheduler.MultiStepLR(
-            self.optimizer, milestones=cfg["milestones"], gamma=cfg["lr_decay"]
+            self.optimizer, milestones=effective_milestones(cfg), gamma=cfg["lr_decay"]
         )
-        self.mixer = get_mixer(cfg["method"], **mixer_params(cfg))
+        # Exactly one of the two: an input mixer, or a trainer-level method with its mixable layers.
+        self.mixer = None
+        self.manifold = None
+        if cfg["method"] in TRAINER_METHODS:
+            self.manifold = get_trainer_method(cfg["method"], **mixer_params(cfg))
+            self.mix_layers = manifold_layers(cfg["arch"], self.model)
+        else:
+            self.mixer = get_mixer(cfg["method"], **mixer_params(cfg))
         # Separate streams, so changing one consumer (e.g. crop on/off) leaves the others' draws alone.
         # The mixer's generator stays on the CPU: mixers draw their small (N, N) weights on the
         # generator's device and read some draws back as Python floats, which on a GPU would be a
@@ -138,8 +169,8 @@ class Trainer:
         loss raises FloatingPointError naming the first bad step (1-based).
         """
         self.model.train()
-        x_all, y_all = self.x["train"], self.y["train"]
-        n = len(y_all)
+        x_all = self.x["train"]
+        n = len(x_all)
         bs = self.cfg["batch_size"]
         # A trailing batch of one sample is dropped: batch norm cannot train on it.
         n_batches = n // bs + (1 if n % bs >= 2 else 0)
@@ -151,9 +182,15 @@ class Trainer:
         for step in range(n_batches):
             idx = order[step * bs : (step + 1) * bs]
             inputs = self.augment.train(x_all[idx], self.generators["augment"])
-            targets = self._one_hot(y_all[idx])
-            inputs, targets = self.mixer(inputs, targets, generator=self.generators["mixer"])
-            loss = self.loss(self.model(inputs), targets)
+            targets = self._one_hot(self.y["train"][idx]) if self.train_soft is None else self.train_soft[idx]
+            if self.manifold is not None:
+                logits, targets = self.manifold(
+                    self.model, self.mix_layers, inputs, targets, generator=self.generators["mixer"]
+                )
+            else:
+                inputs, targets = self.mixer(inputs, targets, generator=self.generators["mixer"])
+                logits = self.model(inputs)
+            loss = self.loss(logits, targets)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
@@ -191,9 +228,10 @@ class Trainer:
         train_loss, images_per_s = self.train_epoch(epoch)
         self.scheduler.step()
         self.epoch = epoch
-        final = epoch == self.cfg["epochs"]
+        final = epoch == self.total_epochs
         metrics: dict[str, Any] = {
             "epoch": epoch,
+            "epochs_total": self.total_epochs,
             "lr": lr,
             "train_loss": train_loss,
             "train_images_per_s": images_per_s,
@@ -237,7 +275,7 @@ def train(
     *,
     data: Optional[DatasetArrays] = None,
 ) -> dict[str, Any]:
-    """Train one trial; returns the final epoch's metrics.
+    """Train one trial for `epochs * epochs_factor` epochs; returns the final epoch's metrics.
 
     config: flat dict of the keys in CONFIG_DEFAULTS (missing keys take their defaults).
     report: called once per epoch with the metrics and a checkpoint directory (or None on epochs
@@ -251,9 +289,9 @@ def train(
     trainer = Trainer(cfg, prepare_data(cfg, data))
     if checkpoint is not None:
         trainer.load_state_dict(load_checkpoint(checkpoint))
-    while trainer.epoch < cfg["epochs"]:
+    while trainer.epoch < trainer.total_epochs:
         metrics = trainer.run_epoch()
-        if trainer.epoch % cfg["checkpoint_every"] == 0 or trainer.epoch == cfg["epochs"]:
+        if trainer.epoch % cfg["checkpoint_every"] == 0 or trainer.epoch == trainer.total_epochs:
             directory = tempfile.mkdtemp(prefix="mixbench-ckpt-")
             try:
                 save_checkpoint(directory, trainer.state_dict())

@@ -2,10 +2,17 @@
 
 `validate_config(config)` is called by the orchestrator before Ray starts and again by the trainable,
 so a bad key or value fails fast with a ValueError naming the key and the valid choices or range.
+
+`method` names a batch mixer (`workloads.mixing.MIXERS`) or a trainer-level method
+(`workloads.manifold.TRAINER_METHODS`: manifold mixup, which mixes inside the model and so cannot be
+an input mixer); the parameters of both come from the same flat keys (`alpha`, `gamma`, ...).
+`epochs_factor` multiplies `epochs` and every milestone (`effective_epochs`, `effective_milestones`).
+`train_sources` adds offline sets from `{artifacts_dir}/sets/<name>` to the real train split.
 """
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 # Mixer parameters, used only if the mixing package cannot be imported (see `mixer_param_defaults`).
@@ -26,6 +33,7 @@ BASE_DEFAULTS: dict[str, Any] = {
     "method": "erm",
     "variant": None,  # a free-form label for a method variant, recorded with the trial
     "epochs": 10,
+    "epochs_factor": 1,  # multiplies epochs and milestones (the zeta paper trains manifold mixup 10x longer)
     "batch_size": 128,
     "eval_batch_size": 512,
     "lr": 0.1,
@@ -45,24 +53,37 @@ BASE_DEFAULTS: dict[str, Any] = {
     "subset": None,  # at most this many samples per split, for smoke runs
     "checkpoint_every": 1,
     "num_threads": None,
+    "train_sources": "real",  # "+"-joined TRAIN_SOURCES, e.g. "real+mmixup+gemix" (GeMix Table I)
+    "artifacts_dir": None,  # absolute folder holding sets/<name>/ for train_sources other than real
 }
 
 OPTIMIZERS = ("sgd", "adam")
 LOSSES = ("soft_ce", "bce")
+# Offline training sets beside the real train split; all but "real" are read from {artifacts_dir}/sets/<name>.
+TRAIN_SOURCES = ("real", "mixup", "mmixup", "gemix")
+
+
+def method_param_table() -> dict[str, dict[str, Any]]:
+    """`{method: {parameter: default}}` over every mixer and trainer-level method."""
+    from workloads.manifold import TRAINER_METHODS
+    from workloads.mixing import MIXER_PARAMS
+
+    return {**MIXER_PARAMS, **{name: cls.param_defaults() for name, cls in TRAINER_METHODS.items()}}
 
 
 def mixer_param_defaults() -> dict[str, Any]:
-    """Every mixer parameter name over all registered mixers, with its default.
+    """Every method parameter name over all mixers and trainer-level methods, with its default.
 
-    A parameter whose default differs between mixers (e.g. gamma) defaults to None here, which
-    means "the method's own default": `mixer_params` passes on only the values that are set.
+    A parameter whose default differs between methods (e.g. gamma, or alpha: 1.0 for mixup, 2.0 for
+    manifold mixup) defaults to None here, which means "the method's own default": `mixer_params`
+    passes on only the values that are set.
     """
     try:
-        from workloads.mixing import MIXER_PARAMS
+        table = method_param_table()
     except ImportError:  # the mixing package is optional for reading defaults
         return dict(FALLBACK_MIXER_PARAMS)
     merged: dict[str, Any] = {}
-    for params in MIXER_PARAMS.values():
+    for params in table.values():
         for key, default in params.items():
             merged[key] = default if merged.get(key, default) == default else None
     return merged
@@ -150,6 +171,7 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     out of range, naming the key and the valid choices or range.
     """
     from workloads.data import DATASETS
+    from workloads.manifold import TRAINER_METHODS
     from workloads.mixing import MIXERS
     from workloads.models import ARCHS, TIMM_ARCHS, find_pretrained
 
@@ -161,12 +183,13 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
 
     _choice(cfg, "dataset", DATASETS.names())
     _choice(cfg, "arch", ARCHS.names())
-    _choice(cfg, "method", MIXERS.names())
+    _choice(cfg, "method", MIXERS.names() + TRAINER_METHODS.names())
     _choice(cfg, "optimizer", OPTIMIZERS)
     _choice(cfg, "loss", LOSSES)
-    for key in ("data_root", "variant", "pretrained_path"):
+    for key in ("data_root", "variant", "pretrained_path", "artifacts_dir"):
         _optional_str(cfg, key)
     _int(cfg, "epochs", 1)
+    _int(cfg, "epochs_factor", 1)
     _int(cfg, "batch_size", 2)  # batch norm and mixing need at least two samples per batch
     _int(cfg, "eval_batch_size", 1)
     _int(cfg, "seed", 0, 2**63 - 1)
@@ -188,22 +211,61 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
         if cfg["arch"] not in TIMM_ARCHS:
             raise ValueError(f"arch {cfg['arch']!r} has no pretrained weights; set pretrained=false")
         find_pretrained(cfg["arch"], cfg["pretrained_path"])  # raises a ValueError naming where it looked
+    train_source_names(cfg)
     _validate_mixer(cfg)
     return cfg
 
 
+def train_source_names(cfg: dict[str, Any]) -> list[str]:
+    """The names in `cfg["train_sources"]` ("real+gemix" -> ["real", "gemix"]), checked.
+
+    Raises ValueError for a non-string, an empty or unknown or repeated name (naming TRAIN_SOURCES), a
+    set other than "real" without `artifacts_dir`, or a relative `artifacts_dir`. Whether the sets
+    exist is checked when training starts: an experiment's earlier stage writes them.
+    """
+    value = cfg["train_sources"]
+    valid = ", ".join(TRAIN_SOURCES)
+    if not isinstance(value, str):
+        raise ValueError(f"train_sources must be a string of '+'-joined names among {valid}, got {value!r}")
+    names = value.split("+")
+    bad = [n for n in names if n not in TRAIN_SOURCES]
+    if bad:
+        raise ValueError(f"train_sources {value!r}: unknown source(s) {', '.join(map(repr, bad))}; "
+                         f"valid choices: {valid}, joined by '+' (e.g. real+mmixup+gemix)")
+    if len(set(names)) != len(names):
+        raise ValueError(f"train_sources {value!r} names a source twice; valid choices: {valid}, each at most once")
+    directory = cfg["artifacts_dir"]
+    if directory is not None and not os.path.isabs(directory):
+        raise ValueError(f"artifacts_dir must be an absolute folder path or null, got {directory!r}")
+    if directory is None and names != ["real"]:
+        raise ValueError(f"train_sources {value!r} needs artifacts_dir (the folder holding sets/<name>/); "
+                         f"it is null")
+    return names
+
+
+def effective_epochs(cfg: dict[str, Any]) -> int:
+    """The number of epochs a validated config trains: `epochs * epochs_factor`."""
+    return int(cfg["epochs"]) * int(cfg.get("epochs_factor", 1))
+
+
+def effective_milestones(cfg: dict[str, Any]) -> list[int]:
+    """The lr milestones of a validated config in real epochs: each milestone times `epochs_factor`."""
+    return [int(m) * int(cfg.get("epochs_factor", 1)) for m in cfg["milestones"]]
+
+
 def _validate_mixer(cfg: dict[str, Any]) -> None:
-    """Let the mixing package reject bad mixer parameters by building the mixer once."""
+    """Reject bad method parameters by building the mixer (or trainer-level method) once."""
+    from workloads.manifold import TRAINER_METHODS, get_trainer_method
     from workloads.mixing import get_mixer
 
-    get_mixer(cfg["method"], **mixer_params(cfg))
+    build = get_trainer_method if cfg["method"] in TRAINER_METHODS else get_mixer
+    build(cfg["method"], **mixer_params(cfg))
 
 
 def mixer_params(cfg: dict[str, Any]) -> dict[str, Any]:
-    """The parameters for `cfg["method"]`'s mixer: its own keys that are set (not None) in `cfg`.
+    """The parameters for `cfg["method"]` (a mixer or a trainer-level method): its own keys that
+    are set (not None) in `cfg`.
 
-    Keys of other mixers are ignored, so one flat config (e.g. a sweep's gamma) fits every method.
+    Keys of other methods are ignored, so one flat config (e.g. a sweep's gamma) fits every method.
     """
-    from workloads.mixing import MIXER_PARAMS
-
-    return {key: cfg[key] for key in MIXER_PARAMS[cfg["method"]] if cfg.get(key) is not None}
+    return {key: cfg[key] for key in method_param_table()[cfg["method"]] if cfg.get(key) is not None}

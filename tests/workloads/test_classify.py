@@ -12,6 +12,7 @@ import torch
 
 from workloads.classify import CONFIG_DEFAULTS, train, validate_config
 from workloads.data import DatasetArrays, Split, load_dataset
+from workloads.manifold import TRAINER_METHODS
 from workloads.mixing import MIXERS
 
 # Keys whose values depend on wall time, not on the computation.
@@ -61,7 +62,7 @@ def digits() -> DatasetArrays:
     return load_dataset("digits")
 
 
-@pytest.mark.parametrize("method", ["erm", "zeta"])
+@pytest.mark.parametrize("method", ["erm", "zeta", "manifold-mixup"])
 def test_learns_digits(method: str, digits: DatasetArrays) -> None:
     rec = Recorder()
     final = train({**FAST, "method": method, "epochs": 3}, rec, data=digits)
@@ -71,7 +72,7 @@ def test_learns_digits(method: str, digits: DatasetArrays) -> None:
     assert rec.metrics[-1]["train_loss"] < rec.metrics[0]["train_loss"]
 
 
-@pytest.mark.parametrize("method", MIXERS.names())
+@pytest.mark.parametrize("method", MIXERS.names() + TRAINER_METHODS.names())
 def test_every_registered_method_trains_one_epoch(method: str, digits: DatasetArrays) -> None:
     final = train({**FAST, "method": method, "epochs": 1, "subset": 96, "batch_size": 32}, Recorder(), data=digits)
     assert np.isfinite(final["train_loss"]) and 0.0 <= final["test_acc"] <= 1.0
@@ -80,8 +81,10 @@ def test_every_registered_method_trains_one_epoch(method: str, digits: DatasetAr
 def test_metric_names_and_final_confusion(digits: DatasetArrays) -> None:
     rec = Recorder()
     final = train({**FAST, "epochs": 2, "subset": 120}, rec, data=digits)
-    expected = {"epoch", "lr", "train_loss", "train_images_per_s"} | {
-        f"{split}_{m}" for split in ("val", "test") for m in ("loss", "acc", "err", "bacc", "f1_macro", "f1_micro", "auc")
+    expected = {"epoch", "epochs_total", "lr", "train_loss", "train_images_per_s"} | {
+        f"{split}_{m}"
+        for split in ("val", "test")
+        for m in ("loss", "acc", "err", "bacc", "precision_macro", "recall_macro", "f1_macro", "f1_micro", "auc")
     }
     assert set(rec.metrics[0]) == expected
     assert set(final) == expected | {"test_confusion"}
@@ -91,6 +94,7 @@ def test_metric_names_and_final_confusion(digits: DatasetArrays) -> None:
     assert np.trace(matrix) / 120 == pytest.approx(final["test_acc"])
     assert final["lr"] == pytest.approx(0.05)
     assert final["train_images_per_s"] > 0
+    assert [m["epochs_total"] for m in rec.metrics] == [2, 2]
 
 
 def test_same_seed_same_metrics_other_seed_differs(digits: DatasetArrays) -> None:
@@ -127,6 +131,56 @@ def test_resume_equals_uninterrupted_run(tmp_path: Path, digits: DatasetArrays) 
         assert strip_timing(got) == strip_timing(want)
     assert strip_timing(resumed_final) == strip_timing(full_final)
     assert full.metrics[2]["lr"] == pytest.approx(0.025)  # decayed after epoch 2
+
+
+def test_manifold_mixup_resume_with_epochs_factor_is_bit_exact(tmp_path: Path, digits: DatasetArrays) -> None:
+    # epochs 2 x factor 2 = 4 real epochs; milestone 1 -> after real epoch 2.
+    config = {
+        **FAST, "method": "manifold-mixup", "epochs": 2, "epochs_factor": 2, "subset": 300, "flip": True,
+        "milestones": [1], "lr_decay": 0.5, "seed": 5,
+    }
+    full = Recorder()
+    train(config, full, data=digits)
+    assert [m["epoch"] for m in full.metrics] == [1, 2, 3, 4]
+    assert {m["epochs_total"] for m in full.metrics} == {4}
+    assert [m["lr"] for m in full.metrics] == pytest.approx([0.05, 0.05, 0.025, 0.025])
+    assert "test_confusion" in full.metrics[3] and "test_confusion" not in full.metrics[1]
+
+    interrupted = Recorder(keep_dir=tmp_path, stop_after=2)
+    with pytest.raises(Interrupted):
+        train(config, interrupted, data=digits)
+    torch.manual_seed(999)
+    resumed = Recorder()
+    train(config, resumed, checkpoint=str(tmp_path / "epoch2"), data=digits)
+    assert [strip_timing(m) for m in resumed.metrics] == [strip_timing(m) for m in full.metrics[2:]]
+
+
+def test_manifold_mixup_mixes_hidden_layers_in_training(digits: DatasetArrays, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workloads.classify import Trainer
+    from workloads.manifold import ManifoldMixup
+
+    layers_used: list[int] = []
+    draw = ManifoldMixup.draw
+
+    def spy(self, n, num_layers, generator=None):
+        d = draw(self, n, num_layers, generator)
+        layers_used.append(d.layer)
+        return d
+
+    monkeypatch.setattr(ManifoldMixup, "draw", spy)
+    trainer = Trainer(validate_config({**FAST, "method": "manifold-mixup", "subset": 320, "batch_size": 16}), digits.subset(320))
+    assert trainer.mixer is None and trainer.manifold.alpha == 2.0  # Verma et al.'s default
+    trainer.run_epoch()
+    assert len(layers_used) == 20 and set(layers_used) == {0, 1, 2, 3}
+
+
+def test_epochs_factor_scales_epochs_and_milestones(digits: DatasetArrays) -> None:
+    rec = Recorder()
+    final = train({**FAST, "epochs": 1, "epochs_factor": 3, "milestones": [1], "lr_decay": 0.1, "subset": 60},
+                  rec, data=digits)
+    assert [m["epoch"] for m in rec.metrics] == [1, 2, 3]
+    assert [m["lr"] for m in rec.metrics] == pytest.approx([0.05, 0.05, 0.05])  # milestone 1 x 3 = epoch 3
+    assert final["epochs_total"] == 3 and "test_confusion" in final
 
 
 def test_resume_from_final_checkpoint_returns_its_metrics(tmp_path: Path, digits: DatasetArrays) -> None:
@@ -177,12 +231,28 @@ def test_config_defaults_list_every_key() -> None:
         "dataset", "data_root", "arch", "method", "variant", "gamma", "gamma_range", "alpha", "t",
         "epochs", "batch_size", "eval_batch_size", "lr", "momentum", "nesterov", "weight_decay",
         "milestones", "lr_decay", "optimizer", "loss", "pretrained", "seed", "device", "subset",
-        "checkpoint_every", "num_threads", "flip", "crop_padding",
+        "checkpoint_every", "num_threads", "flip", "crop_padding", "epochs_factor", "train_sources",
+        "artifacts_dir",
     }
     assert required <= set(CONFIG_DEFAULTS)
     assert CONFIG_DEFAULTS["momentum"] == 0.9 and CONFIG_DEFAULTS["nesterov"] is True
     assert CONFIG_DEFAULTS["pretrained"] is False and CONFIG_DEFAULTS["device"] == "auto"
     assert validate_config({}) == CONFIG_DEFAULTS | {"milestones": []}
+
+
+def test_validate_config_accepts_manifold_mixup_and_its_keys() -> None:
+    from workloads.config import effective_epochs, effective_milestones, mixer_params
+
+    cfg = validate_config({"method": "manifold-mixup", "epochs": 20, "epochs_factor": 10.0, "milestones": [5, 15]})
+    assert cfg["epochs"] == 20 and cfg["epochs_factor"] == 10  # the recipe's own epochs are kept
+    assert effective_epochs(cfg) == 200 and effective_milestones(cfg) == [50, 150]
+    assert mixer_params(cfg) == {}  # alpha unset: the method's own default (2.0)
+    assert mixer_params({**cfg, "alpha": 1.5, "gamma": 2.8}) == {"alpha": 1.5}
+    # alpha's default differs between mixup (1.0) and manifold mixup (2.0): None = "the method's own"
+    assert CONFIG_DEFAULTS["alpha"] is None and CONFIG_DEFAULTS["epochs_factor"] == 1
+    assert CONFIG_DEFAULTS["train_sources"] == "real" and CONFIG_DEFAULTS["artifacts_dir"] is None
+    cfg = validate_config({"train_sources": "real+mmixup+gemix", "artifacts_dir": "/tmp/art"})
+    assert cfg["train_sources"] == "real+mmixup+gemix"
 
 
 def test_validate_config_normalizes() -> None:
@@ -209,6 +279,14 @@ def test_validate_config_normalizes() -> None:
         ({"lr_decay": 0}, r"lr_decay must be a number in \(0.0, 1.0\]"),
         ({"epochs": 0}, r"epochs must be an integer >= 1"),
         ({"epochs": 2.5}, r"epochs must be an integer >= 1"),
+        ({"epochs_factor": 0}, r"epochs_factor must be an integer >= 1"),
+        ({"method": "manifold-mixup", "alpha": -1}, r"alpha must be a finite number > 0"),
+        ({"train_sources": "real+gan"}, r"unknown source\(s\) 'gan'; valid choices: real, mixup, mmixup, gemix"),
+        ({"train_sources": ""}, r"unknown source\(s\) ''; valid choices: real, mixup"),
+        ({"train_sources": ["real"]}, r"train_sources must be a string of '\+'-joined names"),
+        ({"train_sources": "real+gemix+real"}, r"names a source twice"),
+        ({"train_sources": "real+gemix"}, r"train_sources 'real\+gemix' needs artifacts_dir"),
+        ({"artifacts_dir": "runs/art"}, r"artifacts_dir must be an absolute folder path or null"),
         ({"batch_size": 1}, r"batch_size must be an integer >= 2"),
         ({"subset": 0}, r"subset must be an integer >= 1 or null"),
         ({"checkpoint_every": 0}, r"checkpoint_every must be an integer >= 1"),
