@@ -81,12 +81,13 @@ class ManifoldMixup:
         if not 0 <= draw.layer <= len(layers):
             raise ValueError(f"layer must lie in [0, {len(layers)}] for {len(layers)} mixable layers, got {draw.layer}")
         label_dtype = torch.float64 if x.dtype == torch.float64 else torch.float32
-        y_mix = mix_rows(y.to(label_dtype), draw.perm, draw.lam)
+        perm = to_device(draw.perm, x.device)  # one asynchronous copy for labels and hidden state
+        y_mix = mix_rows(y.to(label_dtype), perm, draw.lam)
         if draw.layer == 0:
-            return model(mix_rows(x, draw.perm, draw.lam)), y_mix
+            return model(mix_rows(x, perm, draw.lam)), y_mix
 
         def replace_output(module: nn.Module, inputs: Any, output: Tensor) -> Tensor:
-            return mix_rows(output, draw.perm, draw.lam)
+            return mix_rows(output, perm, draw.lam)
 
         handle = layers[draw.layer - 1].register_forward_hook(replace_output)
         try:
