@@ -8,6 +8,8 @@ so a bad key or value fails fast with a ValueError naming the key and the valid 
 an input mixer); the parameters of both come from the same flat keys (`alpha`, `gamma`, ...).
 `epochs_factor` multiplies `epochs` and every milestone (`effective_epochs`, `effective_milestones`).
 `train_sources` adds offline sets from `{artifacts_dir}/sets/<name>` to the real train split.
+The keys of the GeMix stages that run before the classifier in one experiment (`gan_*`, `sets_*`:
+`workloads.gemix.config`) are accepted and dropped, as those stages drop the classifier's keys.
 """
 from __future__ import annotations
 
@@ -165,7 +167,8 @@ def _optional_str(cfg: dict, key: str) -> None:
 
 
 def validate_config(config: dict[str, Any]) -> dict[str, Any]:
-    """A new dict: `config` with defaults filled in and values normalized (ints, floats, lists).
+    """A new dict: `config` with defaults filled in and values normalized (ints, floats, lists), and
+    without the keys of the GeMix stages (`other_stage_keys`).
 
     Raises ValueError on an unknown key, a name not in its registry (dataset, arch, method), or a value
     out of range, naming the key and the valid choices or range.
@@ -176,6 +179,7 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     from workloads.models import ARCHS, TIMM_ARCHS, find_pretrained
 
     defaults = config_defaults()
+    config = {k: v for k, v in config.items() if k in defaults or k not in other_stage_keys()}
     unknown = sorted(set(config) - set(defaults))
     if unknown:
         raise ValueError(f"unknown config key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(defaults))}")
@@ -214,6 +218,14 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     train_source_names(cfg)
     _validate_mixer(cfg)
     return cfg
+
+
+def other_stage_keys() -> set[str]:
+    """Config keys of the trainables that share one flat config with the classifier (GeMix's GAN and
+    sets stages); `validate_config` ignores them."""
+    from workloads.gemix.config import GAN_STAGE_DEFAULTS, SETS_STAGE_DEFAULTS
+
+    return set(GAN_STAGE_DEFAULTS) | set(SETS_STAGE_DEFAULTS)
 
 
 def train_source_names(cfg: dict[str, Any]) -> list[str]:

@@ -255,6 +255,15 @@ def test_validate_config_accepts_manifold_mixup_and_its_keys() -> None:
     assert cfg["train_sources"] == "real+mmixup+gemix"
 
 
+def test_validate_config_drops_the_gemix_stages_keys() -> None:
+    # GeMix Table I hands one flat config to the GAN, sets and classifier stages.
+    cfg = validate_config({"gan_steps": 30, "sets_images": 64, "subset": 10, "epochs": 2})
+    assert "gan_steps" not in cfg and "sets_images" not in cfg
+    assert cfg["subset"] == 10 and cfg["epochs"] == 2
+    with pytest.raises(ValueError, match=r"unknown config key\(s\) gan_stepz"):
+        validate_config({"gan_stepz": 30})
+
+
 def test_validate_config_normalizes() -> None:
     cfg = validate_config({"epochs": 5.0, "milestones": "3, 4", "nesterov": "false", "lr": 1})
     assert cfg["epochs"] == 5 and isinstance(cfg["epochs"], int)
