@@ -21,7 +21,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/mixing.py
 	$(PY) benchmarks/data.py
+	$(PY) benchmarks/trainable.py
 	$(PY) benchmarks/orchestrator.py
+	$(PY) benchmarks/gan.py
 
 clean:
 	rm -rf $(VENV) mixbench-runs

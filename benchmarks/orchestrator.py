@@ -40,6 +40,7 @@ def register(trials: int) -> None:
     if "bench-overhead" not in EXPERIMENTS:
         register_experiment(Experiment(
             name="bench-overhead", description="trivial trials", trainable="noop", report_metrics=("test_acc",),
+            fixed={"epochs": 3},  # as in the plain script (digits' recipe would say more)
             stages=(Bayesian(dataset="digits", method=Method("zeta", "zeta"), arch="small_cnn", space=SPACE,
                              num_samples=trials, name="sweep"),)))
         register_experiment(Experiment(

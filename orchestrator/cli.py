@@ -68,14 +68,17 @@ def build_parser() -> Parser:
     add_workdir(ui)
 
     from orchestrator.data_cli import add_data_parser
+    from orchestrator.gemix_cli import add_gemix_parser
 
     add_data_parser(commands)
+    add_gemix_parser(commands)
     return parser
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     from search_spaces import EXPERIMENTS
     from workloads.data import DATASETS
+    from workloads.manifold import TRAINER_METHODS
     from workloads.mixing import MIXERS
     from workloads.models import ARCHS
 
@@ -83,7 +86,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name, experiment in EXPERIMENTS.items():
         print(f"  {name:<24} {experiment.description}")
     print("datasets: " + ", ".join(DATASETS.names()))
-    print("methods:  " + ", ".join(MIXERS.names()))
+    print("methods:  " + ", ".join(MIXERS.names() + TRAINER_METHODS.names()))
     print("archs:    " + ", ".join(ARCHS.names()))
     return 0
 
@@ -170,8 +173,14 @@ def cmd_data(args: argparse.Namespace) -> int:
     return run_data(args)
 
 
+def cmd_gemix(args: argparse.Namespace) -> int:
+    from orchestrator.gemix_cli import run_gemix
+
+    return run_gemix(args)
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "resume": cmd_resume, "report": cmd_report,
-            "train": cmd_train, "ui": cmd_ui, "data": cmd_data}
+            "train": cmd_train, "ui": cmd_ui, "data": cmd_data, "gemix": cmd_gemix}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,9 +1,11 @@
 """The driver-side Tune callback that records every trial: Parquet rows and MLflow child runs.
 
-Parquet is the source of truth for reports: every result is written when it arrives (a crash
-loses at most the epoch in flight), and each (trial, epoch) row is written once, also across
-retries and `mixbench resume`. MLflow is for the comparison UI: metrics are logged in batches,
-and an MLflow outage warns instead of taking the sweep down.
+Parquet is the source of truth for reports. Epoch rows are buffered and written at most every
+FLUSH_SECONDS (each write rewrites the table file, so one write per result would cost O(rows) per
+epoch); rows a killed driver had not flushed yet are recovered from Ray's own per-trial result
+logs when the stage starts again (`reconcile`), so nothing reported is lost. Each (trial, epoch)
+row is written once, also across retries and `mixbench resume`. MLflow is for the comparison UI:
+metrics are logged in batches, and an MLflow outage warns instead of taking the sweep down.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ log = logging.getLogger("mixbench")
 
 TUNE_KEYS = set(AUTO_RESULT_KEYS) | {"trial_id", "done", "experiment_tag", "should_checkpoint", "experiment_id"}
 RUN_TAG_KEYS = ("dataset", "variant", "method", "arch", "seed")
-FLUSH_SECONDS = 2.0
+FLUSH_SECONDS = 1.0
 
 
 def epochs_table(results_dir: Path) -> ParquetTable:
@@ -56,10 +58,11 @@ class TrialRecorder(Callback):
     created in `setup`, which Tune calls at the start of every `fit`, also after a restore."""
 
     def __init__(self, experiment: str, invocation: str, stage: str, results_dir: str, tracking_uri: str,
-                 artifact_root: str | None, parent_run_id: str) -> None:
+                 artifact_root: str | None, parent_run_id: str, stage_path: str | None = None) -> None:
         self.experiment = experiment
         self.invocation = invocation
         self.stage = stage
+        self.stage_path = stage_path
         self.results_dir = Path(results_dir)
         self.tracking_uri = tracking_uri
         self.artifact_root = artifact_root
@@ -71,6 +74,7 @@ class TrialRecorder(Callback):
         self._run_ids: dict[str, str] = {}
         self._logged_step: dict[str, int] = {}
         self._pending: dict[str, list[tuple[int, dict[str, float]]]] = {}
+        self._epoch_rows: list[dict[str, Any]] = []
         self._last_flush = 0.0
         self._started: dict[str, float] = {}
 
@@ -91,6 +95,16 @@ class TrialRecorder(Callback):
         self._tracking = Tracking(self.tracking_uri, root)
         self._epochs = epochs_table(self.results_dir)
         self._trials = trials_table(self.results_dir)
+        self.reconcile()
+
+    def reconcile(self) -> int:
+        """Insert epoch rows that Ray logged but Parquet lacks (a driver killed between two flushes)."""
+        if not self.stage_path:
+            return 0
+        from orchestrator.ray_logs import epoch_rows_from_ray_logs
+
+        base = {"experiment": self.experiment, "invocation": self.invocation, "stage": self.stage}
+        return self._epochs.insert(epoch_rows_from_ray_logs(Path(self.stage_path), base, split_result))
 
     def on_trial_start(self, iteration: int, trials: list, trial, **info: Any) -> None:
         self._started.setdefault(trial.trial_id, time.time())
@@ -102,13 +116,13 @@ class TrialRecorder(Callback):
         epoch = int(numbers.get("epoch", result.get("training_iteration", 0)))
         row = {**self._row_base(trial), "epoch": epoch, **numbers,
                "wall_time_s": result.get("time_total_s"), "timestamp": result.get("timestamp")}
-        self._epochs.insert([row])
+        self._epoch_rows.append(row)
         if epoch > self._logged_step.get(trial.trial_id, 0):
             self._pending.setdefault(trial.trial_id, []).append((epoch, numbers))
             self._logged_step[trial.trial_id] = epoch
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
-        if self._pending and time.time() - self._last_flush > FLUSH_SECONDS:
+        if (self._pending or self._epoch_rows) and time.time() - self._last_flush > FLUSH_SECONDS:
             self._flush_all()
 
     def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
@@ -119,6 +133,7 @@ class TrialRecorder(Callback):
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
         self._flush_all()
+        self.reconcile()
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -152,16 +167,23 @@ class TrialRecorder(Callback):
             except Exception as exc:
                 log.warning("MLflow: could not log metrics of trial %s: %s", trial_id, exc)
 
+    def _flush_rows(self) -> None:
+        rows, self._epoch_rows = self._epoch_rows, []
+        self._epochs.insert(rows)
+
     def _flush_all(self) -> None:
+        self._flush_rows()
         for trial_id in list(self._pending):
             self._flush(trial_id)
         self._last_flush = time.time()
 
     def _finish(self, trial, error: str | None) -> None:
         run_id = self._ensure_run(trial)
+        self._flush_rows()  # the final and best metrics are read back from the table
         self._flush(trial.trial_id)
         row = self._trial_row(trial, "ERROR" if error else "TERMINATED", run_id, error)
-        if not error and row.get("epochs_done", 0) < int(trial.config.get("epochs", 0)):
+        planned = int(trial.config.get("epochs", 0)) * int(trial.config.get("epochs_factor") or 1)
+        if not error and row.get("epochs_done", 0) < planned:
             row["status"] = "STOPPED_EARLY"
         self._trials.upsert([row])
         if run_id:
@@ -196,7 +218,8 @@ class TrialRecorder(Callback):
         mine = mine.sort_values("epoch")
         _, texts = split_result(trial.last_result or {})
         out: dict[str, Any] = {"epochs_done": int(mine["epoch"].max()), **texts}
-        metric_columns = [c for c in mine.columns if "_" in c and c.split("_")[0] in ("train", "val", "test")]
+        numeric = mine.select_dtypes("number").columns
+        metric_columns = [c for c in numeric if c.split("_")[0] in ("train", "val", "test") and c not in trial.config]
         for column in metric_columns:
             values = mine[column].dropna()
             if values.empty:

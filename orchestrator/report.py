@@ -169,9 +169,11 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
     files: list[Path] = []
     doc = Doc(name)
     doc.text(experiment.description + (f" ({experiment.paper})" if experiment.paper else ""))
-    counts = trials["status"].value_counts().to_dict() if len(trials) and "status" in trials else {}
+    # Preparatory stages (report=False, e.g. GAN training) are neither planned cells nor counted here.
+    reported = trials[trials["stage"].isin({s.name for s in stages})] if len(trials) and "stage" in trials else trials
+    counts = reported["status"].value_counts().to_dict() if len(reported) and "status" in reported else {}
     planned = sum(sum(s.expected.values()) if s.kind == "grid" else s.num_samples for s in stages)
-    doc.text(f"Invocation {invocation or '(none recorded)'}{' (smoke)' if smoke else ''}: {len(trials)} of "
+    doc.text(f"Invocation {invocation or '(none recorded)'}{' (smoke)' if smoke else ''}: {len(reported)} of "
              f"{planned} planned trials recorded, {int(counts.get('TERMINATED', 0))} finished, "
              f"{int(counts.get('RUNNING', 0))} running, {int(counts.get('ERROR', 0))} failed.")
     by_metric: dict[str, list[Table]] = {m: [] for m in experiment.report_metrics}
@@ -186,6 +188,9 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
         else:
             finished = _bayesian_section(doc, experiment, stage, mine, directory, files)
             progress.append(f"{stage.name} {finished}/{stage.num_samples} trials")
+    from orchestrator.gemix_report import gemix_sections
+
+    files.extend(gemix_sections(doc, name, trials, workdir, invocation, directory))
     if any(by_metric.values()):
         paths = paired_figure(by_metric, directory / "paired", f"{name}: mean over seeds per metric")
         if paths:

@@ -76,6 +76,7 @@ def _smoke_arch(experiment: Experiment, dataset: str) -> str:
 def _identity(experiment: Experiment, cell: Mapping[str, Any], smoke: bool, sets: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: cell[k] for k in (*IDENTITY_KEYS, "variant") if k in cell}
     if smoke:
+        out.update({k: experiment.smoke[k] for k in ("dataset", "seed") if k in experiment.smoke})
         out["arch"] = _smoke_arch(experiment, out["dataset"])
     out.update({k: sets[k] for k in IDENTITY_KEYS if k in sets})
     return out

@@ -1,6 +1,8 @@
 """The adapter from a workloads trainable to a Ray Tune function trainable."""
 from __future__ import annotations
 
+import logging
+import os
 from typing import Any
 
 from ray import tune
@@ -14,13 +16,10 @@ def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str
     `datasets` (name -> DatasetArrays) reached this worker through the object store: its numpy
     arrays are zero-copy views of shared memory, so concurrent trials hold the data once per node.
     """
-    import logging
-
-    import torch
-
     logging.getLogger("ray.train").setLevel(logging.WARNING)  # no line per checkpoint saved
-    if threads > 0:
-        torch.set_num_threads(threads)
+    # torch reads its thread count when first imported; the trainable imports it (a trivial trainable
+    # never pays for that import).
+    os.environ["OMP_NUM_THREADS"] = str(threads)
     train = get_trainable(trainable_name).train
     data = datasets.get(config.get("dataset"))
 

@@ -49,7 +49,7 @@ def search_and_schedule(plan: StagePlan) -> tuple[Any, Any, dict[str, Any], int]
     """(search_alg, scheduler, param_space, num_samples) for one stage."""
     if plan.kind == "grid":
         return OrderedGridSearcher(plan.configs, metric=None, mode=None), None, {}, len(plan.configs)
-    epochs = int(plan.base["epochs"])
+    epochs = int(plan.base["epochs"]) * int(plan.base.get("epochs_factor") or 1)
     searcher = optuna_searcher(plan.seed, full_epochs=epochs)
     scheduler = None
     if plan.asha:
@@ -71,7 +71,7 @@ def run_stage(plan: StagePlan, invocation: "Invocation", datasets: dict[str, Any
     recorder = TrialRecorder(plan.experiment, invocation.invocation, plan.stage, str(workdir.results),
                              invocation.tracking_uri,
                              str(workdir.mlartifacts) if invocation.tracking_uri.startswith("sqlite:") else None,
-                             invocation.parent_run_id)
+                             invocation.parent_run_id, stage_path=str(stage_path))
     tuner = tune.Tuner(
         trainable,
         param_space=param_space,

@@ -67,8 +67,10 @@ def test_a_set_that_collides_with_a_searched_key_is_rejected():
 
 @pytest.mark.parametrize("name", sorted(EXPERIMENTS))
 def test_every_registered_experiment_plans_in_smoke_mode(name):
-    plans = plan_experiment(get_experiment(name), smoke=True)
+    plans = plan_experiment(get_experiment(name), smoke=True, artifacts_dir="/tmp/artifacts")
     assert plans and all(p.num_trials >= 1 for p in plans)
     for plan in plans:
+        if plan.trainable != "classify":
+            continue  # preparatory stages (GeMix's GAN, its sets) have their own smoke keys
         for config in plan.configs or [plan.base]:
             assert config["epochs"] <= 2 and config["subset"] is not None

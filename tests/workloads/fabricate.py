@@ -278,7 +278,7 @@ def built_in(name: str, root: Path) -> dict[str, int]:
 
 
 FABRICATORS: dict[str, Callable[[str, Path], dict[str, int]]] = {
-    "digits": built_in, "crescents": built_in, "spirals": built_in, "helix-3d": built_in, "helix-12d": built_in,
+    "digits": built_in, "ct-toy": built_in, "crescents": built_in, "spirals": built_in, "helix-3d": built_in, "helix-12d": built_in,
     "cifar10": cifar, "cifar100": cifar, "mnist": idx, "fashion-mnist": idx, "stl10": stl10,
     "imagenette": imagefolder, "imagewoof": imagefolder,
     **{n: medmnist for n in ("pathmnist", "dermamnist", "octmnist", "pneumoniamnist", "bloodmnist", "tissuemnist",
