@@ -125,6 +125,18 @@ class TrialRecorder(Callback):
         if (self._pending or self._epoch_rows) and time.time() - self._last_flush > FLUSH_SECONDS:
             self._flush_all()
 
+    def on_checkpoint(self, iteration: int, trials: list, trial, checkpoint, **info: Any) -> None:
+        """Pictures a trainable puts in its checkpoint (e.g. the GAN's per-class sample grid) go to
+        the trial's MLflow run, one per checkpoint, so the UI shows training progress."""
+        run_id = self._run_ids.get(trial.trial_id)
+        pictures = sorted(Path(checkpoint.path).glob("*.png")) if run_id and checkpoint is not None else []
+        for picture in pictures:
+            try:
+                step = int((trial.last_result or {}).get("step", (trial.last_result or {}).get("epoch", 0)))
+                self._tracking.client.log_artifact(run_id, str(picture), f"{picture.stem}/{step:08d}")
+            except Exception as exc:
+                log.warning("MLflow: could not log %s of trial %s: %s", picture.name, trial.trial_id, exc)
+
     def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
         self._finish(trial, error=None)
 

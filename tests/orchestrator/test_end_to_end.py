@@ -137,3 +137,20 @@ def test_a_killed_driver_resumes_without_rerunning_or_duplicating(tmp_path):
     for child in children:
         steps = [m.step for m in client.get_metric_history(child.info.run_id, "test_acc")]
         assert sorted(steps) == list(range(1, epochs_per_trial + 1))
+
+
+def test_failing_trials_are_recorded_and_the_sweep_goes_on(tmp_path):
+    workdir = tmp_path / "runs"
+    # lr=1e30 makes every zeta/mixup/erm loss non-finite: each trial fails, none takes the run down.
+    done = mixbench("run", "demo", "--smoke", "--set", "epochs=1", "--set", "lr=1e30", "--max-failures", "0",
+                    "--workdir", str(workdir), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    trials = read(workdir, "trials")
+    assert len(trials) == SMOKE_TRIALS and set(trials["status"]) == {"ERROR"}
+    assert trials["error"].str.contains("non-finite training loss").all()
+    client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
+    _, children = child_runs(client, "demo")
+    assert {c.info.status for c in children} == {"FAILED"}
+    assert all("non-finite" in c.data.tags["mixbench.error"] for c in children)
+    assert f"{SMOKE_TRIALS} trials, {SMOKE_TRIALS} failed." in done.stdout
+    assert "missing" in (workdir / "reports" / "demo" / "report.md").read_text()

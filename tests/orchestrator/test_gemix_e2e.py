@@ -55,3 +55,12 @@ def test_gemix_table1_smoke_runs_every_stage(tmp_path):
     assert "missing" not in row
     assert (report / "classify-test_precision_macro.md").is_file()
     assert (report / "classify-test_recall_macro.md").is_file()
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
+    gan_run = gan["mlflow_run_id"]
+    assert client.get_metric_history(gan_run, "g_loss"), "GAN losses reach MLflow"
+    grids = [a.path for a in client.list_artifacts(gan_run, "samples")]
+    assert grids, "the GAN's per-class sample grids reach MLflow"
+    assert any(a.path.endswith("samples.png") for g in grids for a in client.list_artifacts(gan_run, g))
