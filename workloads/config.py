@@ -17,6 +17,16 @@ import math
 import os
 from typing import Any
 
+from workloads.validate import (
+    SEED_MAX,
+    check_bool,
+    check_choice,
+    check_device,
+    check_float,
+    check_int,
+    check_optional_str,
+)
+
 # Mixer parameters, used only if the mixing package cannot be imported (see `mixer_param_defaults`).
 FALLBACK_MIXER_PARAMS: dict[str, Any] = {
     "gamma": 2.8,
@@ -99,44 +109,6 @@ def config_defaults() -> dict[str, Any]:
 CONFIG_DEFAULTS: dict[str, Any] = config_defaults()
 
 
-def _int(cfg: dict, key: str, lo: int, hi: float = math.inf, optional: bool = False) -> None:
-    value = cfg[key]
-    if value is None and optional:
-        return
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # search algorithms hand back 5.0 for an integer 5
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        rng = f">= {lo}" if hi == math.inf else f"in [{lo}, {hi}]"
-        extra = " or null" if optional else ""
-        raise ValueError(f"{key} must be an integer {rng}{extra}, got {value!r}")
-    cfg[key] = value
-
-
-def _float(cfg: dict, key: str, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> None:
-    value = cfg[key]
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = (value > lo if lo_open else value >= lo) and (value < hi if hi_open else value <= hi)
-    if not ok:
-        interval = f"{'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
-        raise ValueError(f"{key} must be a number in {interval}, got {value!r}")
-    cfg[key] = float(value)
-
-
-def _bool(cfg: dict, key: str) -> None:
-    value = cfg[key]
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        value = value.lower() == "true"
-    if not isinstance(value, bool):
-        raise ValueError(f"{key} must be true or false, got {value!r}")
-    cfg[key] = value
-
-
-def _choice(cfg: dict, key: str, choices: list[str] | tuple[str, ...]) -> None:
-    if cfg[key] not in choices:
-        raise ValueError(f"unknown {key} {cfg[key]!r}; valid choices: {', '.join(choices)}")
-
-
 def _milestones(cfg: dict) -> None:
     value = cfg["milestones"]
     if value is None:
@@ -151,19 +123,6 @@ def _milestones(cfg: dict) -> None:
     if not valid or any(m < 1 for m in items) or items != sorted(set(items)):
         raise ValueError(f"milestones must be increasing positive epoch numbers (e.g. [80, 120]), got {value!r}")
     cfg["milestones"] = items
-
-
-def _device(cfg: dict) -> None:
-    value = cfg["device"]
-    base = value.split(":")[0] if isinstance(value, str) else None
-    index_ok = isinstance(value, str) and (":" not in value or value.split(":", 1)[1].isdigit())
-    if base not in ("auto", "cpu", "cuda", "mps") or not index_ok or (base != "cuda" and ":" in value):
-        raise ValueError(f"device must be one of auto, cpu, cuda, cuda:N, mps; got {value!r}")
-
-
-def _optional_str(cfg: dict, key: str) -> None:
-    if cfg[key] is not None and not isinstance(cfg[key], str):
-        raise ValueError(f"{key} must be a string or null, got {cfg[key]!r}")
 
 
 def validate_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -185,30 +144,30 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"unknown config key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(defaults))}")
     cfg = {**defaults, **config}
 
-    _choice(cfg, "dataset", DATASETS.names())
-    _choice(cfg, "arch", ARCHS.names())
-    _choice(cfg, "method", MIXERS.names() + TRAINER_METHODS.names())
-    _choice(cfg, "optimizer", OPTIMIZERS)
-    _choice(cfg, "loss", LOSSES)
+    check_choice(cfg, "dataset", DATASETS.names())
+    check_choice(cfg, "arch", ARCHS.names())
+    check_choice(cfg, "method", MIXERS.names() + TRAINER_METHODS.names())
+    check_choice(cfg, "optimizer", OPTIMIZERS)
+    check_choice(cfg, "loss", LOSSES)
     for key in ("data_root", "variant", "pretrained_path", "artifacts_dir"):
-        _optional_str(cfg, key)
-    _int(cfg, "epochs", 1)
-    _int(cfg, "epochs_factor", 1)
-    _int(cfg, "batch_size", 2)  # batch norm and mixing need at least two samples per batch
-    _int(cfg, "eval_batch_size", 1)
-    _int(cfg, "seed", 0, 2**63 - 1)
-    _int(cfg, "subset", 1, optional=True)
-    _int(cfg, "checkpoint_every", 1)
-    _int(cfg, "num_threads", 1, optional=True)
-    _int(cfg, "crop_padding", 0)
-    _float(cfg, "lr", 0.0, math.inf, lo_open=True, hi_open=True)
-    _float(cfg, "momentum", 0.0, 1.0, hi_open=True)
-    _float(cfg, "weight_decay", 0.0, math.inf, hi_open=True)
-    _float(cfg, "lr_decay", 0.0, 1.0, lo_open=True)
+        check_optional_str(cfg, key)
+    check_int(cfg, "epochs", 1)
+    check_int(cfg, "epochs_factor", 1)
+    check_int(cfg, "batch_size", 2)  # batch norm and mixing need at least two samples per batch
+    check_int(cfg, "eval_batch_size", 1)
+    check_int(cfg, "seed", 0, SEED_MAX)
+    check_int(cfg, "subset", 1, optional=True)
+    check_int(cfg, "checkpoint_every", 1)
+    check_int(cfg, "num_threads", 1, optional=True)
+    check_int(cfg, "crop_padding", 0)
+    check_float(cfg, "lr", 0.0, math.inf, lo_open=True, hi_open=True)
+    check_float(cfg, "momentum", 0.0, 1.0, hi_open=True)
+    check_float(cfg, "weight_decay", 0.0, math.inf, hi_open=True)
+    check_float(cfg, "lr_decay", 0.0, 1.0, lo_open=True)
     for key in ("nesterov", "pretrained", "flip"):
-        _bool(cfg, key)
+        check_bool(cfg, key)
     _milestones(cfg)
-    _device(cfg)
+    check_device(cfg)
     if cfg["optimizer"] == "sgd" and cfg["nesterov"] and cfg["momentum"] == 0:
         raise ValueError("nesterov=true needs momentum in (0, 1); set momentum > 0 or nesterov=false")
     if cfg["pretrained"]:

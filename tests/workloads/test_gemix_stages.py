@@ -134,7 +134,7 @@ def test_stage_configs_accept_orchestrator_and_classifier_keys_and_keep_their_ow
     (validate_gan_stage, {"gan_resolution": 48}, "gan_resolution must be one of"),
     (validate_gan_stage, {"gan_images_per_class": 0}, "gan_images_per_class must be an integer >= 1"),
     (validate_gan_stage, {"dataset": "ct-toys"}, "unknown dataset 'ct-toys'; valid choices: .*ct-toy"),
-    (validate_sets_stage, {"sets_mixup_alpha": 0}, "sets_mixup_alpha must be a number > 0"),
+    (validate_sets_stage, {"sets_mixup_alpha": 0}, "sets_mixup_alpha must be a number in \\(0.0, inf\\)"),
     (validate_sets_stage, {"sets_images": None}, "sets_images must be an integer >= 1"),
     (validate_sets_stage, {"artifacts_dir": "relative/dir"}, "artifacts_dir must be an absolute folder path"),
     (validate_sets_stage, {"device": "tpu"}, "device must be one of"),

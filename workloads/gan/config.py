@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from workloads.gan.layers import VALID_RESOLUTIONS
+from workloads.validate import SEED_MAX, check_bool, check_float, check_int
 
 GAN_CONFIG_DEFAULTS: dict[str, Any] = {
     "dataset": "digits",       # name in workloads.data.DATASETS, read when no `data=` is given
@@ -50,59 +51,51 @@ GAN_CONFIG_DEFAULTS: dict[str, Any] = {
 ARCH_KEYS = ("resolution", "channel_base", "channel_max", "z_dim", "w_dim", "mapping_layers")
 
 
-def _int(cfg: dict, key: str, lo: int, hi: int | None = None) -> None:
-    v = cfg[key]
-    if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
-        rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
-        raise ValueError(f"{key} must be an integer in {rng}, got {v!r}")
-
-
-def _float(cfg: dict, key: str, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> None:
-    v = cfg[key]
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    if ok:
-        ok = (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
-    if not ok:
-        rng = f"{'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
-        raise ValueError(f"{key} must be a number in {rng}, got {v!r}")
-
-
-def validate_gan_config(config: dict[str, Any]) -> dict[str, Any]:
-    """The defaults overlaid with `config`, checked. Raises ValueError naming the key and valid range."""
+def validate_gan_config(config: dict[str, Any], *, prefix: str = "") -> dict[str, Any]:
+    """The defaults overlaid with `config`, checked and normalized (`workloads.validate`: 5.0 -> 5 for
+    integers, "true" -> True). Raises ValueError naming the key and valid range; `prefix` goes before
+    every key it names (the GeMix stage passes "gan_", as its users spell these keys).
+    """
     unknown = sorted(set(config) - set(GAN_CONFIG_DEFAULTS))
     if unknown:
-        raise ValueError(f"unknown GAN config key(s) {unknown}; valid keys: {', '.join(GAN_CONFIG_DEFAULTS)}")
+        raise ValueError(f"unknown GAN config key(s) {[prefix + key for key in unknown]}; valid keys: "
+                         f"{', '.join(prefix + key for key in GAN_CONFIG_DEFAULTS)}")
     cfg = {**GAN_CONFIG_DEFAULTS, **config}
+
+    def integer(key: str, lo: int, hi: float = math.inf, optional: bool = False) -> None:
+        check_int(cfg, key, lo, hi, optional=optional, prefix=prefix)
+
+    def number(key: str, lo: float, hi: float, **kw: bool) -> None:
+        check_float(cfg, key, lo, hi, prefix=prefix, **kw)
+
     if cfg["resolution"] not in VALID_RESOLUTIONS or isinstance(cfg["resolution"], bool):
-        raise ValueError(f"resolution must be one of {VALID_RESOLUTIONS}, got {cfg['resolution']!r}")
-    _int(cfg, "channel_base", cfg["resolution"])
-    _int(cfg, "channel_max", 1)
-    _int(cfg, "z_dim", 1)
-    _int(cfg, "w_dim", 1)
-    _int(cfg, "mapping_layers", 1, 8)
-    _int(cfg, "batch_size", 2)
-    _float(cfg, "lr", 0.0, 1.0, lo_open=True)
-    _float(cfg, "beta1", 0.0, 1.0, hi_open=True)
-    _float(cfg, "beta2", 0.0, 1.0, hi_open=True)
-    _float(cfg, "r1_gamma", 0.0, 1e6)
-    _int(cfg, "r1_interval", 1)
-    _float(cfg, "ema_kimg", 0.0, 1e6, lo_open=True)
-    if cfg["ema_rampup"] is not None:
-        _float(cfg, "ema_rampup", 0.0, 1.0)
-    if not isinstance(cfg["ada"], bool):
-        raise ValueError(f"ada must be true or false, got {cfg['ada']!r}")
-    _float(cfg, "ada_target", 0.0, 1.0, lo_open=True, hi_open=True)
-    _int(cfg, "ada_interval", 1)
-    _float(cfg, "ada_kimg", 0.0, 1e9, lo_open=True)
-    _float(cfg, "ada_p_init", 0.0, 1.0)
-    _int(cfg, "steps", 1)
-    _int(cfg, "report_every", 1)
-    _int(cfg, "grid_cols", 1, 64)
-    _int(cfg, "seed", 0)
-    if cfg["max_images"] is not None:
-        _int(cfg, "max_images", 1)
+        raise ValueError(f"{prefix}resolution must be one of {VALID_RESOLUTIONS}, got {cfg['resolution']!r}")
+    integer("resolution", 1)  # 128.0 -> 128
+    integer("channel_base", cfg["resolution"])
+    integer("channel_max", 1)
+    integer("z_dim", 1)
+    integer("w_dim", 1)
+    integer("mapping_layers", 1, 8)
+    integer("batch_size", 2)
+    number("lr", 0.0, 1.0, lo_open=True)
+    number("beta1", 0.0, 1.0, hi_open=True)
+    number("beta2", 0.0, 1.0, hi_open=True)
+    number("r1_gamma", 0.0, 1e6)
+    integer("r1_interval", 1)
+    number("ema_kimg", 0.0, 1e6, lo_open=True)
+    number("ema_rampup", 0.0, 1.0, optional=True)
+    check_bool(cfg, "ada", prefix=prefix)
+    number("ada_target", 0.0, 1.0, lo_open=True, hi_open=True)
+    integer("ada_interval", 1)
+    number("ada_kimg", 0.0, 1e9, lo_open=True)
+    number("ada_p_init", 0.0, 1.0)
+    integer("steps", 1)
+    integer("report_every", 1)
+    integer("grid_cols", 1, 64)
+    integer("seed", 0, SEED_MAX)
+    integer("max_images", 1, optional=True)
     if not isinstance(cfg["dataset"], str) or not cfg["dataset"]:
-        raise ValueError(f"dataset must be a registered dataset name, got {cfg['dataset']!r}")
+        raise ValueError(f"{prefix}dataset must be a registered dataset name, got {cfg['dataset']!r}")
     resolve_device(cfg["device"])
     return cfg
 

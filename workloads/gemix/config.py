@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workloads.gan.config import GAN_CONFIG_DEFAULTS, validate_gan_config
+from workloads.validate import SEED_MAX, check_choice, check_float, check_int
 
 # Keys every GeMix stage shares with the classifier (same meaning everywhere).
 SHARED_DEFAULTS: dict[str, Any] = {
@@ -66,37 +67,26 @@ def _shared(config: dict[str, Any], trainable: str) -> dict[str, Any]:
     from workloads.gan.config import resolve_device
 
     cfg = {key: config.get(key, default) for key, default in SHARED_DEFAULTS.items()}
-    if cfg["dataset"] not in DATASETS.names():
-        raise ValueError(f"unknown dataset {cfg['dataset']!r}; valid choices: {', '.join(DATASETS.names())}")
+    check_choice(cfg, "dataset", DATASETS.names())
     directory = cfg["artifacts_dir"]
     if not isinstance(directory, str) or not Path(directory).is_absolute():
         raise ValueError(f"artifacts_dir must be an absolute folder path (where {trainable} hands files to the "
                          f"next stage; experiments with artifacts=True set it), got {directory!r}")
-    seed = cfg["seed"]
-    if isinstance(seed, float) and seed.is_integer():
-        cfg["seed"] = seed = int(seed)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    check_int(cfg, "seed", 0, SEED_MAX)
     resolve_device(cfg["device"])
     return cfg
 
 
-def _optional_int(cfg: dict[str, Any], key: str, lo: int) -> None:
-    value = cfg[key]
-    if value is None:
-        return
-    if isinstance(value, float) and value.is_integer():
-        cfg[key] = value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        raise ValueError(f"{key} must be an integer >= {lo} or null, got {value!r}")
+def _gan_own(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The `gan_*` keys of `cfg` that are GAN config keys, unprefixed."""
+    return {key[len("gan_"):]: value for key, value in cfg.items()
+            if key.startswith("gan_") and key != "gan_images_per_class"}
 
 
 def gan_config(cfg: dict[str, Any]) -> dict[str, Any]:
     """A validated `gan-train` config -> the config of `workloads.gan.train.train_gan` (unprefixed keys)."""
-    out = {key[len("gan_"):]: value for key, value in cfg.items()
-           if key.startswith("gan_") and key != "gan_images_per_class"}
-    out.update(dataset=cfg["dataset"], data_root=cfg["data_root"], seed=cfg["seed"], device=cfg["device"])
-    return out
+    return {**_gan_own(cfg), "dataset": cfg["dataset"], "data_root": cfg["data_root"], "seed": cfg["seed"],
+            "device": cfg["device"]}
 
 
 def validate_gan_stage(config: dict[str, Any]) -> dict[str, Any]:
@@ -104,14 +94,12 @@ def validate_gan_stage(config: dict[str, Any]) -> dict[str, Any]:
     _check_keys(config, GAN_STAGE_DEFAULTS, "gan-train")
     cfg = {**_shared(config, "gan-train"),
            **{key: config.get(key, default) for key, default in GAN_STAGE_DEFAULTS.items()}}
-    _optional_int(cfg, "gan_images_per_class", 1)
-    try:
-        checked = validate_gan_config(gan_config(cfg))
-    except ValueError as err:  # name the key as the user spells it here
-        text = str(err)
-        key = text.split(" ", 1)[0]
-        raise ValueError(f"gan_{text}" if f"gan_{key}" in GAN_STAGE_DEFAULTS else text) from None
-    cfg.update({f"gan_{key}": value for key, value in checked.items() if f"gan_{key}" in cfg})
+    check_int(cfg, "gan_images_per_class", 1, optional=True)
+    # Only the gan_* keys go through the GAN's checks (the shared ones passed `_shared`), so every key
+    # an error names is spelled with the prefix.
+    own = _gan_own(cfg)
+    checked = validate_gan_config(own, prefix="gan_")
+    cfg.update({f"gan_{key}": checked[key] for key in own})
     return cfg
 
 
@@ -121,13 +109,8 @@ def validate_sets_stage(config: dict[str, Any]) -> dict[str, Any]:
     cfg = {**_shared(config, "gemix-sets"),
            **{key: config.get(key, default) for key, default in SETS_STAGE_DEFAULTS.items()}}
     for key in ("sets_images", "sets_batch_size"):
-        if cfg[key] is None:
-            raise ValueError(f"{key} must be an integer >= 1, got None")
-        _optional_int(cfg, key, 1)
-    _optional_int(cfg, "subset", 1)
+        check_int(cfg, key, 1)
+    check_int(cfg, "subset", 1, optional=True)
     for key in ("sets_mixup_alpha", "sets_a_dominant", "sets_a_other"):
-        value = cfg[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{key} must be a number > 0, got {value!r}")
-        cfg[key] = float(value)
+        check_float(cfg, key, 0.0, math.inf, lo_open=True, hi_open=True)
     return cfg
