@@ -74,7 +74,7 @@ def _num_classes(generator: Any, given: int | None, spec: str) -> int:
 
 def sample_to_folder(args: argparse.Namespace) -> dict[str, Any]:
     """Sample and write the set; returns its meta.json content plus elapsed seconds."""
-    from workloads.gan.config import resolve_device
+    from workloads.device import resolve_device
     from workloads.gan.sample import generator_fingerprint, load_generator, sample_gemix
     from workloads.gan.sets import save_set
 

@@ -36,6 +36,7 @@ from workloads.config import (
     validate_config,
 )
 from workloads.data import DatasetArrays, load_dataset
+from workloads.device import resolve_device
 from workloads.manifold import TRAINER_METHODS, get_trainer_method
 from workloads.metrics import classification_metrics, confusion_json, confusion_matrix
 from workloads.models import build_model, manifold_layers
@@ -44,17 +45,6 @@ from workloads.train_sources import load_train_sources
 __all__ = ["CONFIG_DEFAULTS", "Trainer", "resolve_device", "train", "validate_config"]
 
 Report = Callable[[dict[str, Any], Optional[str]], None]
-
-
-def resolve_device(name: str) -> torch.device:
-    """"auto" -> cuda if available, else mps if available, else cpu; other names as given."""
-    if name != "auto":
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 def seed_everything(seed: int) -> None:

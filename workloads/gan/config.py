@@ -12,8 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import torch
-
+from workloads.device import resolve_device
 from workloads.gan.layers import VALID_RESOLUTIONS
 from workloads.validate import SEED_MAX, check_bool, check_float, check_int
 
@@ -44,7 +43,7 @@ GAN_CONFIG_DEFAULTS: dict[str, Any] = {
     "report_every": 500,
     "grid_cols": 8,            # samples.png: one row per class, this many columns
     "seed": 0,
-    "device": "auto",          # auto | cpu | cuda | cuda:N
+    "device": "auto",          # auto | cpu | cuda | cuda:N | mps
 }
 
 # Keys that fix the network shapes; a checkpoint resumes only under the same values.
@@ -98,14 +97,3 @@ def validate_gan_config(config: dict[str, Any], *, prefix: str = "") -> dict[str
         raise ValueError(f"{prefix}dataset must be a registered dataset name, got {cfg['dataset']!r}")
     resolve_device(cfg["device"])
     return cfg
-
-
-def resolve_device(device: str) -> torch.device:
-    """'auto' -> cuda when available else cpu; 'cpu', 'cuda', 'cuda:N' as given (must exist)."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if not isinstance(device, str) or not (device == "cpu" or device == "cuda" or device.startswith("cuda:")):
-        raise ValueError(f"device must be one of auto, cpu, cuda, cuda:N; got {device!r}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but no CUDA device is available; valid here: auto, cpu")
-    return torch.device(device)

@@ -27,7 +27,8 @@ import torch.nn.functional as F
 
 from workloads.checkpoint import capture_rng_state, load_checkpoint, restore_rng_state, save_checkpoint
 from workloads.gan.ada import AdaController, AugmentPipe
-from workloads.gan.config import ARCH_KEYS, resolve_device, validate_gan_config
+from workloads.device import resolve_device
+from workloads.gan.config import ARCH_KEYS, validate_gan_config
 from workloads.gan.discriminator import Discriminator
 from workloads.gan.ema import ema_beta, make_ema, update_ema
 from workloads.gan.grid import save_grid, to_uint8

@@ -64,7 +64,7 @@ def _check_keys(config: dict[str, Any], own: dict[str, Any], trainable: str) -> 
 
 def _shared(config: dict[str, Any], trainable: str) -> dict[str, Any]:
     from workloads.data import DATASETS
-    from workloads.gan.config import resolve_device
+    from workloads.device import resolve_device
 
     cfg = {key: config.get(key, default) for key, default in SHARED_DEFAULTS.items()}
     check_choice(cfg, "dataset", DATASETS.names())

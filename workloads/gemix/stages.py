@@ -138,7 +138,7 @@ def resize_images(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def _gemix(cfg: dict[str, Any], real: Split, num_classes: int):
-    from workloads.gan.config import resolve_device
+    from workloads.device import resolve_device
     from workloads.gan.sets import SoftSet, gemix_set
 
     generator = generator_path(cfg["artifacts_dir"])
