@@ -11,37 +11,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 if TYPE_CHECKING:
     from workloads.gan.sets import SoftSet
 
 from workloads.config import train_source_names
 from workloads.data import DatasetArrays
+from workloads.data.resize import resize_images
 
 SETS_DIR = "sets"
-# Rows per resize chunk, to bound the float32 working memory.
-RESIZE_CHUNK = 512
 
 
 def set_dir(artifacts_dir: str | Path, name: str) -> Path:
     """Where the set `name` of `train_sources` is read from: `{artifacts_dir}/sets/<name>`."""
     return Path(artifacts_dir) / SETS_DIR / name
-
-
-def resize_images(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """uint8 `(N, H, W, C)` -> uint8 `(N, *size, C)`, bilinear (antialiased when shrinking), rounded."""
-    if tuple(images.shape[1:3]) == tuple(size):
-        return np.asarray(images)
-    out = np.empty((len(images), *size, images.shape[3]), np.uint8)
-    for start in range(0, len(images), RESIZE_CHUNK):
-        # A writable copy of the chunk: `images` may be a read-only memory map.
-        chunk = torch.from_numpy(np.array(images[start : start + RESIZE_CHUNK]))
-        x = chunk.permute(0, 3, 1, 2).to(torch.float32)
-        x = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
-        out[start : start + RESIZE_CHUNK] = x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
-    return out
 
 
 def _read_set(cfg: dict[str, Any], name: str, data: DatasetArrays) -> "SoftSet":

@@ -10,8 +10,9 @@ import torch
 
 from workloads.classify import Trainer, train, validate_config
 from workloads.data import DatasetArrays, load_dataset
+from workloads.data.resize import resize_images
 from workloads.gan.sets import mixup_set, one_hot, save_set
-from workloads.train_sources import load_train_sources, resize_images, set_dir
+from workloads.train_sources import load_train_sources, set_dir
 
 FAST = {"dataset": "digits", "arch": "small_cnn", "lr": 0.05, "batch_size": 64, "device": "cpu", "num_threads": 1}
 
@@ -134,13 +135,3 @@ def test_subset_caps_each_set(tmp_path: Path, digits: DatasetArrays) -> None:
     cfg = validate_config({**FAST, "train_sources": "real+mmixup", "artifacts_dir": str(tmp_path), "subset": 20})
     images, labels = load_train_sources(cfg, digits.subset(20))
     assert len(images) == len(labels) == 20 + 20
-
-
-def test_resize_images() -> None:
-    flat = np.full((3, 12, 10, 1), 77, np.uint8)
-    out = resize_images(flat, (6, 5))
-    assert out.shape == (3, 6, 5, 1) and out.dtype == np.uint8 and (out == 77).all()
-    same = np.arange(2 * 4 * 4 * 3, dtype=np.uint8).reshape(2, 4, 4, 3)
-    np.testing.assert_array_equal(resize_images(same, (4, 4)), same)
-    up = resize_images(np.array([[[[0], [200]]]], np.uint8), (1, 4))
-    assert up[0, 0, 0, 0] == 0 and up[0, 0, -1, 0] == 200 and np.all(np.diff(up[0, 0, :, 0].astype(int)) >= 0)

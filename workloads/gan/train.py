@@ -23,11 +23,11 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from workloads.checkpoint import capture_rng_state, load_checkpoint, restore_rng_state, save_checkpoint
-from workloads.gan.ada import AdaController, AugmentPipe
+from workloads.data.resize import resized_chunks
 from workloads.device import resolve_device
+from workloads.gan.ada import AdaController, AugmentPipe
 from workloads.gan.config import ARCH_KEYS, validate_gan_config
 from workloads.gan.discriminator import Discriminator
 from workloads.gan.ema import ema_beta, make_ema, update_ema
@@ -37,7 +37,6 @@ from workloads.gan.networks import Generator
 
 Report = Callable[[dict, Optional[str]], None]
 SAMPLES_FILE = "samples.png"
-RESIZE_CHUNK = 1024
 
 
 def generator_arch(cfg: dict, num_classes: int, channels: int) -> dict[str, Any]:
@@ -52,14 +51,7 @@ def generator_arch(cfg: dict, num_classes: int, channels: int) -> dict[str, Any]
 
 def prepare_images(images: np.ndarray, resolution: int, device: torch.device) -> torch.Tensor:
     """uint8 `(N, H, W, C)` -> uint8 `(N, C, R, R)` on `device`, resized once (bilinear, antialiased)."""
-    out = []
-    for start in range(0, len(images), RESIZE_CHUNK):
-        x = torch.from_numpy(np.ascontiguousarray(images[start : start + RESIZE_CHUNK])).permute(0, 3, 1, 2)
-        if x.shape[-2:] != (resolution, resolution):
-            x = F.interpolate(x.float(), size=(resolution, resolution), mode="bilinear",
-                              align_corners=False, antialias=True).round().clamp(0, 255).to(torch.uint8)
-        out.append(x.to(device))
-    return torch.cat(out)
+    return torch.cat([x.to(device) for x in resized_chunks(images, (resolution, resolution))])
 
 
 def _real_batch(images: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:

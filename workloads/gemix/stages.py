@@ -125,19 +125,8 @@ def _existing(directory: Path, n: int, image_shape: tuple[int, ...]) -> bool:
     return meta.get("n") == n and tuple(meta.get("image_shape", ())) == image_shape
 
 
-def resize_images(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """uint8 `(N, H, W, C)` -> uint8 `(N, size[0], size[1], C)` (bilinear, antialiased)."""
-    import torch
-    import torch.nn.functional as F
-
-    if images.shape[1:3] == tuple(size):
-        return images
-    x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float()
-    x = F.interpolate(x, size=tuple(size), mode="bilinear", align_corners=False, antialias=True)
-    return x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
-
-
 def _gemix(cfg: dict[str, Any], real: Split, num_classes: int):
+    from workloads.data.resize import resize_images
     from workloads.device import resolve_device
     from workloads.gan.sets import SoftSet, gemix_set
 
