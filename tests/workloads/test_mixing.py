@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from workloads.losses import one_hot
 from workloads.mixing import MIXER_PARAMS, MIXERS, get_mixer, mixer_params
-from workloads.mixing.sampling import log_gamma_variates, sample_beta, sample_dirichlet
+from workloads.mixing.sampling import log_gamma_variates, pivot_dirichlet, sample_beta, sample_dirichlet
 from workloads.mixing.zeta import GAMMA_MIN, grouped_zeta_weights, zeta_weights
 
 NAMES = list(MIXERS)
@@ -351,6 +351,29 @@ def test_beta_and_dirichlet_samplers():
     assert torch.allclose(d.sum(dim=1), torch.ones(50_000, dtype=torch.float64))
     assert torch.allclose(d.mean(dim=0), torch.tensor([0.5, 0.25, 0.25], dtype=torch.float64), atol=0.01)
     assert torch.equal(sample_beta(1.0, 1.0, gen(5), 10), sample_beta(1.0, 1.0, gen(5), 10))
+
+
+def test_pivot_dirichlet_is_dominant_at_a_uniform_pivot():
+    n, k = 40_000, 4
+    pivot, w = pivot_dirichlet(n, k, 3.0, 0.5, gen(6))
+    assert pivot.dtype == torch.int64 and w.dtype == torch.float64 and w.shape == (n, k)
+    assert torch.allclose(w.sum(dim=1), torch.ones(n, dtype=torch.float64))
+    assert torch.allclose(torch.bincount(pivot, minlength=k) / n, torch.full((k,), 1 / k), atol=0.01)
+    # Dirichlet(3 at the pivot, 0.5 at the 3 others): mean pivot weight 3 / 4.5.
+    at_pivot = w[torch.arange(n), pivot]
+    assert abs(at_pivot.mean().item() - 3 / 4.5) < 0.01
+    assert abs((w.sum(1) - at_pivot).mean().item() / (k - 1) - 0.5 / 4.5) < 0.01
+    again = pivot_dirichlet(n, k, 3.0, 0.5, gen(6))
+    assert torch.equal(pivot, again[0]) and torch.equal(w, again[1])
+    assert not torch.equal(w, pivot_dirichlet(n, k, 3.0, 0.5, gen(7))[1])
+
+
+def test_gemix_labels_are_the_shared_pivot_dirichlet():
+    from workloads.gan.sample import dirichlet_soft_labels
+
+    c, labels = dirichlet_soft_labels(50, 3, a_dominant=2.0, a_other=1.0, generator=gen(8))
+    pivot, w = pivot_dirichlet(50, 3, 2.0, 1.0, gen(8))
+    assert torch.equal(c, pivot) and torch.equal(labels, w.float())
 
 
 # --- validation -------------------------------------------------------------------------------

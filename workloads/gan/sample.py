@@ -30,6 +30,7 @@ import torch
 
 from workloads.checkpoint import STATE_FILE, load_checkpoint
 from workloads.gan.grid import to_uint8
+from workloads.mixing.sampling import pivot_dirichlet
 
 
 @dataclass
@@ -120,21 +121,16 @@ def dirichlet_soft_labels(n: int, num_classes: int, *, a_dominant: float = 2.0, 
                           generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(dominant classes int64 (n,), soft labels float32 (n, K)) as in Algorithm 1, lines 9-13.
 
-    Dirichlet draws are normalized Gamma(theta_j, 1) variables; torch's `_standard_gamma` takes no
-    generator, so the gammas come from numpy seeded by `generator` (deterministic per seed).
+    Every draw comes from `generator` (`workloads.mixing.sampling.pivot_dirichlet`), so a seed fixes
+    the labels.
     """
     if num_classes < 2:
         raise ValueError(f"num_classes must be >= 2, got {num_classes}")
     if not (a_dominant > 0 and a_other > 0):
         raise ValueError(f"a_dominant and a_other must be > 0, got {a_dominant}, {a_other}")
     gen = generator if generator is not None else torch.Generator().manual_seed(0)
-    c = torch.randint(num_classes, (n,), generator=gen)
-    theta = np.full((n, num_classes), float(a_other))
-    theta[np.arange(n), c.numpy()] = float(a_dominant)
-    seed = int(torch.randint(2**62, (1,), generator=gen))
-    gammas = np.random.default_rng(seed).standard_gamma(theta)
-    labels = gammas / gammas.sum(axis=1, keepdims=True)
-    return c, torch.from_numpy(labels.astype(np.float32))
+    c, labels = pivot_dirichlet(n, num_classes, a_dominant, a_other, gen)
+    return c.cpu(), labels.to(device="cpu", dtype=torch.float32)
 
 
 @torch.no_grad()

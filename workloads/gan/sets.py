@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from workloads.data.types import Split
+from workloads.mixing.sampling import sample_beta
 
 IMAGES_FILE, LABELS_FILE, META_FILE = "images.npy", "soft_labels.npy", "meta.json"
 
@@ -113,10 +114,10 @@ def mixup_set(real: Split, num_classes: int, n: int, alpha: float = 0.4, seed: i
     _check_real(real, num_classes, n)
     if not alpha > 0:
         raise ValueError(f"alpha must be > 0, got {alpha}")
-    rng = np.random.default_rng(seed)
-    i = rng.integers(len(real), size=n)
-    j = rng.integers(len(real), size=n)
-    lam = rng.beta(alpha, alpha, size=n).astype(np.float32)
+    gen = torch.Generator().manual_seed(seed)
+    i = torch.randint(len(real), (n,), generator=gen).numpy()
+    j = torch.randint(len(real), (n,), generator=gen).numpy()
+    lam = sample_beta(alpha, alpha, gen, size=n).to(torch.float32).numpy()
     y = one_hot(real.labels, num_classes)
     images = np.empty((n, *real.images.shape[1:]), np.uint8)
     for s in range(0, n, batch_size):

@@ -17,7 +17,7 @@ from torch import Tensor
 
 from workloads.mixing.base import BatchMixer, apply_weights
 from workloads.mixing.registry import register
-from workloads.mixing.sampling import draw_device, sample_dirichlet
+from workloads.mixing.sampling import draw_device, pivot_dirichlet
 from workloads.mixing.validation import as_positive_float
 
 
@@ -36,10 +36,7 @@ def mmixup_weights(
     u = torch.rand(n, p, generator=generator, dtype=torch.float64, device=dev)
     offset = torch.minimum((u * counts).long(), counts - 1)
     members = order[starts + offset]  # (N, P): output k's image of each present class
-    pivot = torch.randint(p, (n,), generator=generator, device=dev)
-    conc = torch.full((n, p), a_other, dtype=torch.float64, device=dev)
-    conc[torch.arange(n, device=dev), pivot] = a_dominant
-    weights = sample_dirichlet(conc, generator)
+    _, weights = pivot_dirichlet(n, p, a_dominant, a_other, generator)
     return torch.zeros(n, n, dtype=torch.float64, device=dev).scatter_add_(1, members, weights)
 
 

@@ -60,3 +60,19 @@ def sample_beta(
 def sample_dirichlet(concentration: Tensor, generator: Optional[torch.Generator] = None) -> Tensor:
     """Dirichlet variates along the last dim of `concentration` `(..., K)`: rows sum to 1 (float64)."""
     return torch.softmax(log_gamma_variates(concentration, generator), dim=-1)
+
+
+def pivot_dirichlet(
+    n: int, k: int, a_dominant: float, a_other: float, generator: Optional[torch.Generator] = None
+) -> tuple[Tensor, Tensor]:
+    """`n` pivots uniform over [0, k) and, per pivot, a Dirichlet row with concentration `a_dominant`
+    at the pivot and `a_other` elsewhere (MMixup's weights, GeMix's soft labels).
+
+    Returns (pivot int64 (n,), weights float64 (n, k), rows summing to 1), on the generator's device;
+    the pivots are drawn first, then the Dirichlet rows.
+    """
+    dev = draw_device(generator)
+    pivot = torch.randint(k, (n,), generator=generator, device=dev)
+    conc = torch.full((n, k), float(a_other), dtype=torch.float64, device=dev)
+    conc[torch.arange(n, device=dev), pivot] = float(a_dominant)
+    return pivot, sample_dirichlet(conc, generator)
