@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from workloads.validate import SEED_MAX
+
 
 def add_gemix_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add `gemix` (subcommand `sample`) to a `mixbench` subparsers object."""
@@ -50,8 +52,8 @@ def _check(args: argparse.Namespace) -> None:
     for flag, value in (("--a-dominant", args.a_dominant), ("--a-other", args.a_other)):
         if not (math.isfinite(value) and value > 0):
             raise ValueError(f"{flag} must be a number > 0, got {value}")
-    if args.seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    if not 0 <= args.seed <= SEED_MAX:
+        raise ValueError(f"--seed must be in [0, {SEED_MAX}], got {args.seed}")
     if args.num_classes is not None and args.num_classes < 2:
         raise ValueError(f"--num-classes must be >= 2, got {args.num_classes}")
     if args.z_dim is not None and args.z_dim < 1:
@@ -63,37 +65,20 @@ def _check(args: argparse.Namespace) -> None:
         raise ValueError(f"--out {out} is not empty; choose an empty folder or pass --overwrite")
 
 
-def _num_classes(generator: Any, given: int | None, spec: str) -> int:
-    c_dim = getattr(generator, "c_dim", None)
-    if c_dim is None and given is None:
-        raise ValueError(f"generator {spec!r} has no c_dim attribute; give --num-classes")
-    if c_dim is not None and given is not None and int(c_dim) != given:
-        raise ValueError(f"--num-classes {given} does not match the generator's c_dim {c_dim}")
-    return int(given if given is not None else c_dim)
-
-
 def sample_to_folder(args: argparse.Namespace) -> dict[str, Any]:
     """Sample and write the set; returns its meta.json content plus elapsed seconds."""
     from workloads.device import resolve_device
-    from workloads.gan.sample import generator_fingerprint, load_generator, sample_gemix
-    from workloads.gan.sets import save_set
+    from workloads.gan.sets import gemix_set, save_set
 
     _check(args)
-    device = str(resolve_device(args.device))
-    generator = load_generator(args.generator, device=device, z_dim=args.z_dim, num_classes=args.num_classes)
-    k = _num_classes(generator, args.num_classes, args.generator)
     started = time.perf_counter()
-    images, labels = sample_gemix(generator, k, args.n, a_dominant=args.a_dominant, a_other=args.a_other,
-                                  seed=args.seed, batch_size=args.batch_size, device=device,
-                                  progress=not args.no_progress)
+    made = gemix_set(args.generator, args.num_classes, args.n, a_dominant=args.a_dominant, a_other=args.a_other,
+                     seed=args.seed, batch_size=args.batch_size, device=str(resolve_device(args.device)),
+                     progress=not args.no_progress, z_dim=args.z_dim)
     elapsed = time.perf_counter() - started
-    spec = str(Path(args.generator).resolve()) if Path(args.generator).exists() else str(args.generator)
-    # batch_size is recorded: noise inside G is drawn per batch, so it is part of what reproduces the set.
-    meta = {"kind": "gemix", "generator": spec, "generator_sha256": generator_fingerprint(args.generator),
-            "seed": args.seed, "a_dominant": args.a_dominant, "a_other": args.a_other,
-            "batch_size": args.batch_size, "z_dim": int(generator.z_dim)}
-    save_set(args.out, images, labels, meta)
-    return {**meta, "n": len(images), "image_shape": list(images.shape[1:]), "num_classes": k, "seconds": elapsed}
+    save_set(args.out, made.images, made.soft_labels, made.meta)
+    return {**made.meta, "n": len(made), "image_shape": list(made.images.shape[1:]),
+            "num_classes": int(made.soft_labels.shape[1]), "seconds": elapsed}
 
 
 def run_gemix(args: argparse.Namespace) -> int:

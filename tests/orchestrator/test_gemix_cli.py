@@ -112,7 +112,8 @@ def test_sample_from_module_callable(tmp_path, monkeypatch):
     (["--n", "4", "--batch-size", "0"], "--batch-size must be >= 1"),
     (["--n", "4", "--a-dominant", "0"], "--a-dominant must be a number > 0"),
     (["--n", "4", "--a-other", "nan"], "--a-other must be a number > 0"),
-    (["--n", "4", "--num-classes", "3"], "--num-classes 3 does not match the generator's c_dim 10"),
+    (["--n", "4", "--num-classes", "3"], "num_classes \\(3\\) does not match the generator's c_dim \\(10\\)"),
+    (["--n", "4", "--seed", str(2**63)], "--seed must be in \\[0, 9223372036854775807\\]"),
     (["--n", "4", "--device", "tpu"], "device must be one of auto, cpu, cuda"),
 ])
 def test_bad_input_is_one_value_error(checkpoint, tmp_path, argv, message):
@@ -131,7 +132,7 @@ def test_bad_generators_and_folders(checkpoint, tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ValueError, match="no z_dim attribute"):
         sample(tmp_path / "x", "toy_generators:plain", "--n", "2")
-    with pytest.raises(ValueError, match="give --num-classes"):
+    with pytest.raises(ValueError, match="no c_dim attribute; give num_classes"):
         sample(tmp_path / "x", "toy_generators:plain", "--n", "2", "--z-dim", "4")
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "other.txt").write_text("keep me")

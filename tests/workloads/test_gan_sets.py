@@ -108,6 +108,10 @@ def test_gemix_set_records_generator_hash(tmp_path):
     assert_distributions(s.soft_labels)
     assert s.meta["generator_sha256"] == hashlib.sha256((ckpt / "state.pt").read_bytes()).hexdigest()
     assert s.meta["seed"] == 5 and s.meta["a_dominant"] == 2.0 and s.meta["a_other"] == 1.0
+    assert s.meta["batch_size"] == 5 and s.meta["z_dim"] == 8 and s.meta["generator"] == str(ckpt.resolve())
+    # num_classes=None takes the generator's c_dim; the same seed and batch size give the same set.
+    again = gemix_set(ckpt, None, 12, seed=5, batch_size=5, progress=False)
+    assert np.array_equal(again.images, s.images) and np.array_equal(again.soft_labels, s.soft_labels)
     d = save_set(tmp_path / "gemix", s.images, s.soft_labels, s.meta)
     assert load_set(d).meta["generator_sha256"] == s.meta["generator_sha256"]
 

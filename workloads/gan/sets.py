@@ -165,19 +165,28 @@ def mmixup_set(real: Split, num_classes: int, n: int, seed: int = 0, *, a_domina
                    {"kind": "mmixup", "a_dominant": a_dominant, "a_other": a_other, "seed": seed})
 
 
-def gemix_set(generator: str | Path, num_classes: int, n: int, *, a_dominant: float = 2.0, a_other: float = 1.0,
-              seed: int = 0, batch_size: int = 256, device: str = "cpu", progress: bool = True) -> SoftSet:
+def gemix_set(generator: str | Path, num_classes: int | None, n: int, *, a_dominant: float = 2.0,
+              a_other: float = 1.0, seed: int = 0, batch_size: int = 256, device: str = "cpu",
+              progress: bool = True, z_dim: int | None = None) -> SoftSet:
     """`n` GeMix images (Algorithm 1) from a generator spec (checkpoint path or "module:callable").
 
-    meta records the generator spec and its sha256 (of state.pt), seed and Dirichlet parameters.
+    num_classes: K, or None for the generator's c_dim. z_dim: the latent size of a bare callable
+    without a z_dim attribute (`load_generator`). meta records the generator (an existing path made
+    absolute) and its sha256 (of state.pt), the seed, the Dirichlet parameters, z_dim and batch_size
+    (noise inside G is drawn per batch, so the batch size is part of what reproduces the set).
     """
     from workloads.gan.sample import generator_fingerprint, load_generator, sample_gemix
 
-    G = load_generator(generator, device=device)
-    images, labels = sample_gemix(G, num_classes, n, a_dominant=a_dominant, a_other=a_other, seed=seed,
+    G = load_generator(generator, device=device, z_dim=z_dim, num_classes=num_classes)
+    k = num_classes if num_classes is not None else getattr(G, "c_dim", None)
+    if k is None:
+        raise ValueError(f"generator {str(generator)!r} has no c_dim attribute; give num_classes")
+    images, labels = sample_gemix(G, int(k), n, a_dominant=a_dominant, a_other=a_other, seed=seed,
                                   batch_size=batch_size, device=device, progress=progress)
-    meta = {"kind": "gemix", "generator": str(generator), "generator_sha256": generator_fingerprint(generator),
-            "a_dominant": a_dominant, "a_other": a_other, "seed": seed}
+    spec = str(Path(generator).resolve()) if Path(generator).exists() else str(generator)
+    meta = {"kind": "gemix", "generator": spec, "generator_sha256": generator_fingerprint(generator),
+            "a_dominant": a_dominant, "a_other": a_other, "seed": seed, "batch_size": batch_size,
+            "z_dim": int(G.z_dim)}
     return SoftSet(images, labels, meta)
 
 
