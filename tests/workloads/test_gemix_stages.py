@@ -10,8 +10,9 @@ import pytest
 from workloads.data import load_dataset
 from workloads.gan.sets import is_set, load_set
 from workloads.gemix.config import validate_gan_stage, validate_sets_stage
-from workloads.gemix.stages import (balanced_subset, export_generator, generator_path, make_sets, set_path,
+from workloads.gemix.stages import (SET_NAMES, balanced_subset, export_generator, generator_path, make_sets,
                                     train_gan_stage)
+from workloads.train_sources import set_dir
 
 TINY = dict(gan_resolution=32, gan_channel_base=256, gan_channel_max=16, gan_z_dim=16, gan_w_dim=16,
             gan_batch_size=8, gan_steps=4, gan_report_every=2, gan_images_per_class=20, gan_ema_kimg=0.01)
@@ -146,13 +147,20 @@ def test_bad_stage_config_names_the_key(validate, extra, message, tmp_path):
 
 # -- gemix-sets -----------------------------------------------------------------------------------
 
+def test_the_stage_writes_every_offline_train_source_where_the_classifier_reads_it(tmp_path):
+    from workloads.config import TRAIN_SOURCES
+
+    assert SET_NAMES == ("mixup", "mmixup", "gemix") and set(TRAIN_SOURCES) == {"real", *SET_NAMES}
+    assert set_dir(tmp_path, "gemix") == tmp_path / "sets" / "gemix"
+
+
 def test_sets_stage_writes_three_sets_and_skips_existing_ones(trained, ct_toy):
     artifacts, config, _, _, _ = trained
     config = {**config, "method": "sets", "variant": "sets", "sets_images": 24}
     reports = []
     assert make_sets(config, lambda m, d: reports.append((m, d)), data=ct_toy)["sets_written"] == 3
     assert reports == [({"images": 24, "epoch": 1, "sets_written": 3}, None)]
-    made = {name: load_set(set_path(artifacts, name)) for name in ("mixup", "mmixup", "gemix")}
+    made = {name: load_set(set_dir(artifacts, name)) for name in ("mixup", "mmixup", "gemix")}
     for name, soft in made.items():
         assert soft.images.shape == (24, 32, 32, 1) and soft.soft_labels.shape == (24, 3), name
         assert soft.meta["kind"] == name and soft.meta["dataset"] == "ct-toy"
@@ -165,13 +173,13 @@ def test_sets_stage_writes_three_sets_and_skips_existing_ones(trained, ct_toy):
     assert made["mmixup"].soft_labels.max(1).max() < 1 and (made["mmixup"].soft_labels > 0).all()
     assert ((made["mixup"].soft_labels > 1e-6).sum(1) <= 2).all()
 
-    stamps = {name: (set_path(artifacts, name) / "images.npy").stat().st_mtime_ns for name in made}
-    (set_path(artifacts, "mixup") / "meta.json").unlink()  # an interrupted write: not a set any more
+    stamps = {name: (set_dir(artifacts, name) / "images.npy").stat().st_mtime_ns for name in made}
+    (set_dir(artifacts, "mixup") / "meta.json").unlink()  # an interrupted write: not a set any more
     assert make_sets(config, lambda m, d: None, data=ct_toy)["sets_written"] == 1
-    assert is_set(set_path(artifacts, "mixup"))
+    assert is_set(set_dir(artifacts, "mixup"))
     for name in ("mmixup", "gemix"):
-        assert (set_path(artifacts, name) / "images.npy").stat().st_mtime_ns == stamps[name]
-    assert np.array_equal(load_set(set_path(artifacts, "mixup")).images, made["mixup"].images)  # same seed
+        assert (set_dir(artifacts, name) / "images.npy").stat().st_mtime_ns == stamps[name]
+    assert np.array_equal(load_set(set_dir(artifacts, "mixup")).images, made["mixup"].images)  # same seed
     assert make_sets({**config, "sets_images": 12}, lambda m, d: None, data=ct_toy)["sets_written"] == 3
 
 
@@ -179,7 +187,7 @@ def test_sets_stage_needs_the_generator(ct_toy, tmp_path):
     config = {**ORCHESTRATED, "artifacts_dir": str(tmp_path), "sets_images": 8}
     with pytest.raises(ValueError, match="no generator at .*generator: the gan-train stage must finish first"):
         make_sets(config, lambda m, d: None, data=ct_toy)
-    assert is_set(set_path(tmp_path, "mixup")) and not is_set(set_path(tmp_path, "gemix"))
+    assert is_set(set_dir(tmp_path, "mixup")) and not is_set(set_dir(tmp_path, "gemix"))
 
 
 def test_gemix_images_are_resized_to_the_real_images(trained, tmp_path):
@@ -193,7 +201,7 @@ def test_gemix_images_are_resized_to_the_real_images(trained, tmp_path):
                          {k: type(s)(s.images[s.labels < 3], s.labels[s.labels < 3]) for k, s in digits.splits.items()})
     config = {**ORCHESTRATED, "dataset": "digits", "artifacts_dir": str(tmp_path), "sets_images": 10}
     make_sets(config, lambda m, d: None, data=three)
-    gemix = load_set(set_path(tmp_path, "gemix"))
+    gemix = load_set(set_dir(tmp_path, "gemix"))
     assert gemix.images.shape == (10, 8, 8, 1) and gemix.meta["resized_from"] == [32, 32]
-    images, labels = as_training_source([three.splits["train"], set_path(tmp_path, "gemix")], 3)
+    images, labels = as_training_source([three.splits["train"], set_dir(tmp_path, "gemix")], 3)
     assert images.shape[1:] == (8, 8, 1) and len(labels) == len(three.splits["train"]) + 10

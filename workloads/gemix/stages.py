@@ -19,23 +19,20 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from workloads.config import TRAIN_SOURCES
 from workloads.data.types import DatasetArrays, Split
 from workloads.gemix.config import gan_config, validate_gan_stage, validate_sets_stage
+from workloads.train_sources import set_dir
 
 Report = Callable[[dict[str, Any], Optional[str]], None]
 GENERATOR_DIR = "generator"
-SETS_DIR = "sets"
-SET_NAMES = ("mixup", "mmixup", "gemix")
+# The offline sets this stage writes: every train source of the classifier but the real split.
+SET_NAMES = tuple(name for name in TRAIN_SOURCES if name != "real")
 
 
 def generator_path(artifacts_dir: str | Path) -> Path:
     """Where `gan-train` exports the final generator checkpoint (a directory holding state.pt)."""
     return Path(artifacts_dir) / GENERATOR_DIR
-
-
-def set_path(artifacts_dir: str | Path, name: str) -> Path:
-    """Where `gemix-sets` writes set `name` (one of SET_NAMES)."""
-    return Path(artifacts_dir) / SETS_DIR / name
 
 
 def _load(cfg: dict[str, Any], data: DatasetArrays | None) -> DatasetArrays:
@@ -162,7 +159,7 @@ def make_sets(config: dict[str, Any], report: Report, checkpoint: str | None = N
     }
     made = []
     for name in SET_NAMES:
-        directory = set_path(cfg["artifacts_dir"], name)
+        directory = set_dir(cfg["artifacts_dir"], name)
         if _existing(directory, n, real.images.shape[1:]):
             continue
         soft = builders[name]()
@@ -173,5 +170,5 @@ def make_sets(config: dict[str, Any], report: Report, checkpoint: str | None = N
     return metrics
 
 
-__all__ = ["balanced_subset", "export_generator", "generator_path", "make_sets", "set_path", "train_gan_stage",
+__all__ = ["balanced_subset", "export_generator", "generator_path", "make_sets", "train_gan_stage",
            "validate_gan_stage", "validate_sets_stage"]
