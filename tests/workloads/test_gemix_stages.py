@@ -180,6 +180,30 @@ def test_sets_stage_writes_three_sets_and_skips_existing_ones(trained, ct_toy):
     for name in ("mmixup", "gemix"):
         assert (set_dir(artifacts, name) / "images.npy").stat().st_mtime_ns == stamps[name]
     assert np.array_equal(load_set(set_dir(artifacts, "mixup")).images, made["mixup"].images)  # same seed
+    assert make_sets(config, lambda m, d: None, data=ct_toy)["sets_written"] == 0
+
+    current = dict(config)
+
+    def state(name: str) -> tuple:
+        # The meta text tells a rewrite apart even within one tick of the file system's clock.
+        directory = set_dir(artifacts, name)
+        return (directory / "images.npy").stat().st_mtime_ns, (directory / "meta.json").read_text()
+
+    def rewritten(**change) -> set[str]:
+        before = {name: state(name) for name in SET_NAMES}
+        current.update(change)
+        make_sets(current, lambda m, d: None, data=ct_toy)
+        return {name for name in SET_NAMES if state(name) != before[name]}
+
+    # A resumed stage with another recipe (changes accumulate) redoes exactly the sets that recipe makes.
+    assert rewritten(sets_mixup_alpha=0.5) == {"mixup"}
+    assert load_set(set_dir(artifacts, "mixup")).meta["alpha"] == 0.5
+    assert rewritten(sets_a_other=0.5) == {"mmixup", "gemix"}
+    assert rewritten(sets_a_dominant=3.0) == {"mmixup", "gemix"}
+    assert rewritten(sets_batch_size=7) == {"gemix"}
+    assert rewritten(subset=90) == {"mixup", "mmixup"}
+    assert rewritten(seed=1) == set(SET_NAMES)
+    assert rewritten() == set()
     assert make_sets({**config, "sets_images": 12}, lambda m, d: None, data=ct_toy)["sets_written"] == 3
 
 

@@ -7,7 +7,8 @@
 - `make_sets` ("gemix-sets"): `{artifacts_dir}/sets/{mixup,mmixup,gemix}/` (`workloads.gan.sets`
   format) with `sets_images` images each: mixup (lambda ~ Beta(sets_mixup_alpha, same)) and MMixup
   from the real train split, GeMix (Algorithm 1) from the exported generator. A set already on disk
-  with the same size is kept, so a resumed stage does not redo work. Reports {"images": N, "epoch": 1}.
+  with the same size and recipe (`_recipe`: seed, alpha or concentrations, real subset, generator
+  and batch size) is kept, so a resumed stage does not redo work. Reports {"images": N, "epoch": 1}.
 Config keys: `workloads.gemix.config`.
 """
 from __future__ import annotations
@@ -113,13 +114,32 @@ def train_gan_stage(config: dict[str, Any], report: Report, checkpoint: str | No
     return metrics
 
 
-def _existing(directory: Path, n: int, image_shape: tuple[int, ...]) -> bool:
+def _recipe(cfg: dict[str, Any], name: str) -> dict[str, Any]:
+    """The meta fields that make set `name` what `cfg` asks for; a set on disk whose meta differs in
+    any of them is stale (another alpha, concentration, seed, real subset or generator) and is redone."""
+    recipe: dict[str, Any] = {"seed": cfg["seed"], "dataset": cfg["dataset"]}
+    dirichlet = {"a_dominant": cfg["sets_a_dominant"], "a_other": cfg["sets_a_other"]}
+    if name == "mixup":
+        return {**recipe, "alpha": cfg["sets_mixup_alpha"], "subset": cfg["subset"]}
+    if name == "mmixup":
+        return {**recipe, **dirichlet, "subset": cfg["subset"]}
+    recipe = {**recipe, **dirichlet, "batch_size": cfg["sets_batch_size"]}
+    generator = generator_path(cfg["artifacts_dir"])
+    if (generator / "state.pt").is_file():
+        from workloads.gan.sample import generator_fingerprint
+
+        recipe["generator_sha256"] = generator_fingerprint(generator)
+    return recipe
+
+
+def _existing(directory: Path, n: int, image_shape: tuple[int, ...], recipe: dict[str, Any]) -> bool:
     from workloads.gan.sets import is_set, load_set
 
     if not is_set(directory):
         return False
     meta = load_set(directory, mmap=True).meta
-    return meta.get("n") == n and tuple(meta.get("image_shape", ())) == image_shape
+    return (meta.get("n") == n and tuple(meta.get("image_shape", ())) == image_shape
+            and all(meta.get(key) == value for key, value in recipe.items()))
 
 
 def _gemix(cfg: dict[str, Any], real: Split, num_classes: int):
@@ -160,10 +180,11 @@ def make_sets(config: dict[str, Any], report: Report, checkpoint: str | None = N
     made = []
     for name in SET_NAMES:
         directory = set_dir(cfg["artifacts_dir"], name)
-        if _existing(directory, n, real.images.shape[1:]):
+        recipe = _recipe(cfg, name)
+        if _existing(directory, n, real.images.shape[1:], recipe):
             continue
         soft = builders[name]()
-        save_set(directory, soft.images, soft.soft_labels, {**soft.meta, "dataset": cfg["dataset"]})
+        save_set(directory, soft.images, soft.soft_labels, {**soft.meta, **recipe})
         made.append(name)
     metrics = {"images": n, "epoch": 1, "sets_written": len(made)}
     report(metrics, None)
