@@ -37,6 +37,7 @@ from workloads.config import (
 )
 from workloads.data import DatasetArrays, load_dataset
 from workloads.device import resolve_device
+from workloads.losses import one_hot, soft_cross_entropy
 from workloads.manifold import TRAINER_METHODS, get_trainer_method
 from workloads.metrics import classification_metrics, confusion_json, confusion_matrix
 from workloads.models import build_model, manifold_layers
@@ -130,15 +131,12 @@ class Trainer:
         """Mean loss of logits `(N, K)` against probability targets `(N, K)`."""
         if self.cfg["loss"] == "bce":
             return F.binary_cross_entropy_with_logits(logits, targets)
-        from workloads.losses import soft_cross_entropy
-
         return soft_cross_entropy(logits, targets)
 
     def _one_hot(self, labels: torch.Tensor) -> torch.Tensor:
-        # A scatter rather than losses.one_hot, whose range check reads the labels back to the host
-        # every step; the labels were range-checked once in `_check_labels`.
-        out = torch.zeros(len(labels), self.num_classes, device=labels.device)
-        return out.scatter_(1, labels[:, None], 1.0)
+        # No range check (it would read the labels back to the host every step): `_check_labels`
+        # checked them once.
+        return one_hot(labels, self.num_classes, check=False)
 
     def _check_labels(self) -> None:
         for name, labels in self.y.items():

@@ -8,20 +8,27 @@ from torch import Tensor
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def one_hot(labels: Tensor, num_classes: int, *, dtype: torch.dtype = torch.float32) -> Tensor:
-    """Class indices `(N,)` in [0, num_classes) -> one-hot probabilities `(N, num_classes)` in `dtype`."""
+def one_hot(labels: Tensor, num_classes: int, *, dtype: torch.dtype = torch.float32, check: bool = True) -> Tensor:
+    """Class indices `(N,)` in [0, num_classes) -> one-hot probabilities `(N, num_classes)` in `dtype`.
+
+    check=False skips the range check, which reads the labels back to the host (a GPU sync): for
+    training loops whose labels were range-checked once up front. An index out of range is then
+    torch's error (on a GPU a device-side assert) instead of a ValueError.
+    """
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be an integer >= 1, got {num_classes!r}")
     if not isinstance(labels, Tensor) or labels.dim() != 1:
         raise ValueError(f"labels must be a 1-D tensor of class indices, got {labels!r:.80}")
     if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
         raise ValueError(f"labels must be an integer tensor, got dtype {labels.dtype}")
-    if labels.numel() and bool((labels.min() < 0) | (labels.max() >= num_classes)):
+    if check and labels.numel() and bool((labels.min() < 0) | (labels.max() >= num_classes)):
         raise ValueError(
             f"labels must lie in [0, {num_classes}) for num_classes={num_classes}, "
             f"got min {int(labels.min())} and max {int(labels.max())}"
         )
-    return F.one_hot(labels.long(), num_classes).to(dtype)
+    # A scatter straight into `dtype` (F.one_hot builds int64 first, and checks the range on the host).
+    out = torch.zeros(len(labels), num_classes, dtype=dtype, device=labels.device)
+    return out.scatter_(1, labels.long()[:, None], 1)
 
 
 def soft_cross_entropy(logits: Tensor, y: Tensor, reduction: str = "mean") -> Tensor:

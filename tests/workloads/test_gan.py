@@ -228,3 +228,16 @@ def test_resume_refuses_other_network_shapes(digits, tmp_path):
     train_gan({**TINY_CFG, "steps": 1, "report_every": 1}, _keep(store, tmp_path), data=digits)
     with pytest.raises(ValueError, match="z_dim"):
         train_gan({**TINY_CFG, "z_dim": 8, "steps": 2}, _keep([], tmp_path), checkpoint=store[-1][1], data=digits)
+
+
+def test_labels_out_of_range_are_refused_once_up_front():
+    from workloads.gan.train import GanTraining
+
+    cfg = validate_gan_config(dict(resolution=16, channel_base=64, channel_max=8, z_dim=4, w_dim=4, batch_size=2,
+                                   device="cpu", grid_cols=1))
+    images = np.zeros((4, 16, 16, 1), np.uint8)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\), got 0..3"):
+        GanTraining(cfg, images, np.array([0, 1, 2, 3]), 3)
+    run = GanTraining(cfg, images, np.array([0, 1, 2, 2]), 3)
+    assert run.sample_grid().shape == (3, 16, 16, 1)  # one row per class
+    assert torch.equal(run._one_hot(torch.tensor([2, 0])), torch.tensor([[0, 0, 1.0], [1, 0, 0]]))

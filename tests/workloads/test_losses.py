@@ -27,6 +27,36 @@ def test_one_hot_rejects_bad_input(labels, k, match):
         one_hot(labels, k)
 
 
+class CallLog(torch.overrides.TorchFunctionMode):
+    """Records the name of every torch function called under it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.names.append(getattr(func, "__name__", str(func)))
+        return func(*args, **(kwargs or {}))
+
+
+def test_one_hot_without_check_matches_and_reads_nothing_back():
+    labels = torch.tensor([2, 0, 1, 2, 3])
+    for dtype in (torch.float32, torch.float16, torch.float64):
+        assert torch.equal(one_hot(labels, 4, dtype=dtype, check=False), F.one_hot(labels, 4).to(dtype))
+    with CallLog() as checked:
+        one_hot(labels, 4)
+    with CallLog() as unchecked:
+        one_hot(labels, 4, check=False)
+    # The range check reduces the labels and reads the result back to the host; check=False does neither.
+    assert {"min", "max"} <= set(checked.names)
+    assert not {"min", "max", "__bool__", "item"} & set(unchecked.names)
+    # check=False still refuses bad types; an out-of-range index is then torch's error, not ours.
+    with pytest.raises(ValueError, match="integer tensor"):
+        one_hot(torch.tensor([0.0]), 3, check=False)
+    with pytest.raises(RuntimeError):
+        one_hot(torch.tensor([0, 3]), 3, check=False)
+
+
 def test_soft_cross_entropy_matches_torch_on_hard_and_soft_targets():
     g = torch.Generator().manual_seed(0)
     logits = torch.randn(16, 5, generator=g, dtype=torch.float64)

@@ -34,6 +34,7 @@ from workloads.gan.ema import ema_beta, make_ema, update_ema
 from workloads.gan.grid import save_grid, to_uint8
 from workloads.gan.losses import discriminator_loss, generator_loss, r1_loss
 from workloads.gan.networks import Generator
+from workloads.losses import one_hot
 
 Report = Callable[[dict, Optional[str]], None]
 SAMPLES_FILE = "samples.png"
@@ -71,7 +72,9 @@ class GanTraining:
         self.gen = torch.Generator().manual_seed(cfg["seed"])  # batches, z, labels, augmentation
         self.images = prepare_images(images, cfg["resolution"], self.device)
         self.labels = torch.as_tensor(labels, dtype=torch.long)
-        self.eye = torch.eye(num_classes, device=self.device)
+        if len(self.labels) and (int(self.labels.min()) < 0 or int(self.labels.max()) >= num_classes):
+            raise ValueError(f"labels must lie in [0, {num_classes}), got "
+                             f"{int(self.labels.min())}..{int(self.labels.max())}")
         self.G = Generator(**self.arch).to(self.device).train()
         self.D = Discriminator(num_classes, cfg["resolution"], channels, channel_base=cfg["channel_base"],
                                channel_max=cfg["channel_max"]).to(self.device).train()
@@ -88,11 +91,16 @@ class GanTraining:
                                   generator=torch.Generator().manual_seed(cfg["seed"]))
 
     # -- sampling helpers -------------------------------------------------------------------------
+    def _one_hot(self, labels: torch.Tensor) -> torch.Tensor:
+        """(n,) int64 CPU labels -> (n, K) float32 one-hot on the device; no range check (a host sync
+        per step): `__init__` checked the labels once."""
+        return one_hot(labels.to(self.device), self.num_classes, check=False)
+
     def _latents(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         """z ~ N(0, I) and one-hot labels drawn from the real label distribution (NVIDIA's scheme)."""
         z = torch.randn(n, self.cfg["z_dim"], generator=self.gen).to(self.device)
         idx = torch.randint(len(self.labels), (n,), generator=self.gen)
-        return z, self.eye[self.labels[idx].to(self.device)]
+        return z, self._one_hot(self.labels[idx])
 
     def train_step(self) -> dict[str, float]:
         cfg, b = self.cfg, self.cfg["batch_size"]
@@ -114,7 +122,7 @@ class GanTraining:
             fake = self.G(z, c)
         idx = torch.randint(len(self.labels), (b,), generator=self.gen)
         real = _real_batch(self.images, idx.to(self.images.device))
-        c_real = self.eye[self.labels[idx].to(self.device)]
+        c_real = self._one_hot(self.labels[idx])
         do_r1 = cfg["r1_gamma"] > 0 and self.step % cfg["r1_interval"] == 0
         real = real.detach().requires_grad_(do_r1)
         fake_logits = self.D(self.augment(fake, self.gen), c)
@@ -142,7 +150,7 @@ class GanTraining:
     def sample_grid(self) -> np.ndarray:
         """uint8 `(K * grid_cols, H, W, C)` from G_ema: row k is class k, fixed z, constant noise."""
         cols = self.cfg["grid_cols"]
-        c = self.eye.repeat_interleave(cols, dim=0)
+        c = self._one_hot(torch.arange(self.num_classes).repeat_interleave(cols))
         return to_uint8(self.G_ema(self.grid_z.to(self.device), c, noise_mode="const"))
 
     # -- checkpoints ------------------------------------------------------------------------------
