@@ -27,17 +27,6 @@ from workloads.validate import (
     check_optional_str,
 )
 
-# Mixer parameters, used only if the mixing package cannot be imported (see `mixer_param_defaults`).
-FALLBACK_MIXER_PARAMS: dict[str, Any] = {
-    "gamma": 2.8,
-    "gamma_range": None,
-    "alpha": 1.0,
-    "t": None,
-    "a_dominant": 2.0,
-    "a_other": 1.0,
-    "concentration": None,
-}
-
 BASE_DEFAULTS: dict[str, Any] = {
     "dataset": "digits",
     "data_root": None,  # the folder holding the dataset's official layout; None for packaged data
@@ -90,12 +79,8 @@ def mixer_param_defaults() -> dict[str, Any]:
     manifold mixup) defaults to None here, which means "the method's own default": `mixer_params`
     passes on only the values that are set.
     """
-    try:
-        table = method_param_table()
-    except ImportError:  # the mixing package is optional for reading defaults
-        return dict(FALLBACK_MIXER_PARAMS)
     merged: dict[str, Any] = {}
-    for params in table.values():
+    for params in method_param_table().values():
         for key, default in params.items():
             merged[key] = default if merged.get(key, default) == default else None
     return merged
