@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from workloads.classify import CONFIG_DEFAULTS, train, validate_config
-from workloads.data import DatasetArrays, Split, load_dataset
+from workloads.data import DatasetArrays, Split
 from workloads.manifold import TRAINER_METHODS
 from workloads.mixing import MIXERS
 
@@ -48,18 +48,6 @@ class Recorder:
 
 class Interrupted(Exception):
     """Simulates a trial killed between epochs."""
-
-
-@pytest.fixture(scope="module", autouse=True)
-def restore_threads():
-    before = torch.get_num_threads()
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def digits() -> DatasetArrays:
-    return load_dataset("digits")
 
 
 @pytest.mark.parametrize("method", ["erm", "zeta", "manifold-mixup"])

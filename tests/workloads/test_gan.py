@@ -11,7 +11,6 @@ import torch.nn.functional as F
 from PIL import Image
 
 from workloads.checkpoint import load_checkpoint
-from workloads.data import load_dataset
 from workloads.gan.ada import AdaController, AugmentPipe
 from workloads.gan.config import GAN_CONFIG_DEFAULTS, validate_gan_config
 from workloads.gan.discriminator import Discriminator
@@ -24,11 +23,6 @@ from workloads.gan.train import train_gan
 TINY = dict(channel_base=128, channel_max=16, z_dim=16, w_dim=16, mapping_layers=2)
 TINY_CFG = dict(resolution=16, **TINY, batch_size=8, ema_kimg=0.01, ada_kimg=0.5, ada_interval=1,
                 r1_interval=2, r1_gamma=1.0, device="cpu", max_images=120, grid_cols=3)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_dataset("digits")
 
 
 def tiny_g(res=16, channels=1, c_dim=3):

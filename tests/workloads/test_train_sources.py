@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from workloads.classify import Trainer, train, validate_config
-from workloads.data import DatasetArrays, load_dataset
+from workloads.data import DatasetArrays
 from workloads.data.resize import resize_images
 from workloads.gan.sets import mixup_set, one_hot, save_set
 from workloads.train_sources import load_train_sources, set_dir
@@ -17,16 +16,10 @@ from workloads.train_sources import load_train_sources, set_dir
 FAST = {"dataset": "digits", "arch": "small_cnn", "lr": 0.05, "batch_size": 64, "device": "cpu", "num_threads": 1}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def restore_threads():
-    before = torch.get_num_threads()
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
-def digits() -> DatasetArrays:
-    return load_dataset("digits").subset(300)
+def digits(digits: DatasetArrays) -> DatasetArrays:
+    """conftest's digits, at most 300 images per split (these tests train a few epochs each)."""
+    return digits.subset(300)
 
 
 def no_report(metrics: dict, checkpoint: str | None) -> None:
