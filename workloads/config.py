@@ -17,15 +17,7 @@ import math
 import os
 from typing import Any
 
-from workloads.validate import (
-    SEED_MAX,
-    check_bool,
-    check_choice,
-    check_device,
-    check_float,
-    check_int,
-    check_optional_str,
-)
+from workloads.validate import SEED_MAX, check_bool, check_choice, check_device, check_float, check_int, check_optional_str
 
 BASE_DEFAULTS: dict[str, Any] = {
     "dataset": "digits",
