@@ -62,6 +62,7 @@ def build_parser() -> Parser:
     train.add_argument("--arch", required=True)
     train.add_argument("--set", dest="sets", action="append", metavar="KEY=VALUE")
     train.add_argument("--json", action="store_true", help="end with one JSON line of the final metrics")
+    add_workdir(train)  # its cache/ holds prepared image-file datasets
 
     ui = commands.add_parser("ui", help="the MLflow UI over the work directory's store")
     ui.add_argument("--port", type=int, default=5000)
@@ -117,7 +118,7 @@ def print_summary(summary: Any) -> None:
     print("outputs:")
     print(f"  parquet   {summary.workdir.epochs}  {summary.workdir.trials}")
     print(f"  mlflow    {summary.tracking_uri}  (parent run {summary.parent_run_id})")
-    print(f"  ray       {summary.workdir.ray / summary.experiment / summary.invocation}")
+    print(f"  ray       {summary.workdir.invocation(summary.experiment, summary.invocation)}")
     for path in summary.outputs:
         print(f"  report    {path}")
     print(f"\nOpen the MLflow UI: mixbench ui --workdir {summary.workdir.root}")
@@ -141,11 +142,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from orchestrator.trainables import get_trainable
 
-    trainable = get_trainable("classify")
-    config = trainable.validate({**parse_sets(args.sets), "dataset": args.dataset, "method": args.method, "arch": args.arch})
-    from workloads.data import load_dataset
+    from orchestrator.datasets import load_one, resolve_data_root
 
-    data = load_dataset(config["dataset"], config.get("data_root"))
+    trainable = get_trainable("classify")
+    sets = parse_sets(args.sets)
+    sets["data_root"] = resolve_data_root(sets.get("data_root"))
+    config = trainable.validate({**sets, "dataset": args.dataset, "method": args.method, "arch": args.arch})
+    data = load_one(config["dataset"], config["data_root"], WorkDir.at(args.workdir).cache)
 
     def report(metrics: dict[str, Any], checkpoint_dir: str | None) -> None:
         shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
@@ -188,9 +191,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except (UsageError, ValueError) as exc:  # DatasetError is a ValueError too
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"mixbench: error: {message}", file=sys.stderr)
+        print(f"mixbench: error: {str(exc).strip() or type(exc).__name__}", file=sys.stderr)
         return USAGE_ERROR
+    except FloatingPointError as exc:  # `mixbench train` diverged (in a sweep, Tune records it per trial)
+        print(f"mixbench: error: {exc}; try a smaller lr", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -153,7 +153,7 @@ def _sample_grid(sets_dir: Path, path: Path) -> Path | None:
 def _artifacts_sets(workdir: WorkDir, experiment: str, invocation: str | None) -> Path | None:
     if not invocation:
         return None
-    return workdir.root / "artifacts" / experiment / invocation / "sets"
+    return workdir.artifacts(experiment, invocation) / "sets"
 
 
 def gemix_sections(doc: Doc, experiment: str, trials: pd.DataFrame, workdir: WorkDir, invocation: str | None,

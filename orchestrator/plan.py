@@ -7,12 +7,11 @@ overrides < the user's `--set`. Every config is validated before Ray starts.
 from __future__ import annotations
 
 import itertools
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
 
 from search_spaces.experiment import Bayesian, Experiment, Grid, Param
+from orchestrator.datasets import resolve_data_root
 from orchestrator.trainables import get_trainable
 
 # --smoke: about a minute on 2 CPUs for any experiment.
@@ -44,6 +43,11 @@ class StagePlan:
     def datasets(self) -> list[str]:
         configs = self.configs if self.kind == "grid" else [self.base]
         return sorted({c["dataset"] for c in configs})
+
+
+def planned_epochs(config: dict[str, Any]) -> int:
+    """Epochs a trial is meant to run (`epochs` x `epochs_factor`); 0 for trainables without epochs."""
+    return int(config.get("epochs") or 0) * int(config.get("epochs_factor") or 1)
 
 
 def recipe_config(dataset: str) -> dict[str, Any]:
@@ -79,9 +83,7 @@ def trial_config(
     if smoke:
         config.update(smoke_config(experiment, dataset))
     config.update(sets)
-    root = config.get("data_root") or os.environ.get("MIXBENCH_DATA")
-    if root:  # absolute: each Ray trial runs in its own folder
-        config["data_root"] = str(Path(root).expanduser().resolve())
+    config["data_root"] = resolve_data_root(config.get("data_root"))
     return get_trainable(trainable).validate(config)
 
 

@@ -20,6 +20,7 @@ from ray.tune import Callback
 from ray.tune.result import AUTO_RESULT_KEYS
 
 from orchestrator.parquet_table import ParquetTable
+from orchestrator.plan import planned_epochs
 from orchestrator.tracking import Tracking
 
 log = logging.getLogger("mixbench")
@@ -98,13 +99,35 @@ class TrialRecorder(Callback):
         self.reconcile()
 
     def reconcile(self) -> int:
-        """Insert epoch rows that Ray logged but Parquet lacks (a driver killed between two flushes)."""
+        """Write what Ray logged but a killed driver had not flushed yet: the missing Parquet epoch
+        rows, and the missing epochs of each trial's MLflow metrics. Returns the rows added."""
         if not self.stage_path:
             return 0
-        from orchestrator.ray_logs import epoch_rows_from_ray_logs
+        from orchestrator.ray_logs import epoch_rows_from_ray_logs, ray_results
 
         base = {"experiment": self.experiment, "invocation": self.invocation, "stage": self.stage}
-        return self._epochs.insert(epoch_rows_from_ray_logs(Path(self.stage_path), base, split_result))
+        added = self._epochs.insert(epoch_rows_from_ray_logs(Path(self.stage_path), base, split_result))
+        if self._tracking is not None:
+            by_trial: dict[str, list[tuple[int, dict[str, float]]]] = {}
+            for result in ray_results(Path(self.stage_path)):
+                numbers, _ = split_result(result)
+                epoch = int(numbers.get("epoch", result.get("training_iteration", 0)))
+                by_trial.setdefault(result["trial_id"], []).append((epoch, numbers))
+            for trial_id, rows in by_trial.items():
+                self._recover_metrics(trial_id, rows)
+        return added
+
+    def _recover_metrics(self, trial_id: str, rows: list[tuple[int, dict[str, float]]]) -> None:
+        try:
+            run_id = self._tracking.find_child_run(self.parent_run_id, trial_id)
+            if run_id is None:
+                return  # opened when the trial starts again
+            last = self._tracking.last_step(run_id)
+            missing = sorted((epoch, numbers) for epoch, numbers in dict(rows).items() if epoch > last)
+            if missing:
+                self._tracking.log_metrics(run_id, missing)
+        except Exception as exc:
+            log.warning("MLflow: could not recover the metrics of trial %s: %s", trial_id, exc)
 
     def on_trial_start(self, iteration: int, trials: list, trial, **info: Any) -> None:
         self._started.setdefault(trial.trial_id, time.time())
@@ -146,6 +169,26 @@ class TrialRecorder(Callback):
     def on_experiment_end(self, trials: list, **info: Any) -> None:
         self._flush_all()
         self.reconcile()
+        self._mark_lost({t.trial_id for t in trials})
+
+    def _mark_lost(self, known: set[str]) -> None:
+        """A trial started after Tune's last state snapshot is unknown to a restored Tuner, which
+        hands its config out again as a new trial. Its row (and MLflow run) would stay RUNNING forever:
+        mark it LOST so reports skip it, and close its run as KILLED."""
+        frame = self._trials.read()
+        if frame.empty:
+            return
+        stale = frame[(frame["experiment"] == self.experiment) & (frame["invocation"] == self.invocation)
+                      & (frame["stage"] == self.stage) & (frame["status"] == "RUNNING") & ~frame["trial_id"].isin(known)]
+        if stale.empty:
+            return
+        note = "the driver stopped before Ray Tune saved this trial; its config ran again as another trial"
+        self._trials.upsert([{**row, "status": "LOST", "error": note} for row in stale.to_dict("records")])
+        for run_id in stale["mlflow_run_id"].dropna():
+            try:
+                self._tracking.end_run(run_id, "KILLED")
+            except Exception as exc:
+                log.warning("MLflow: could not close run %s: %s", run_id, exc)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -194,8 +237,7 @@ class TrialRecorder(Callback):
         self._flush_rows()  # the final and best metrics are read back from the table
         self._flush(trial.trial_id)
         row = self._trial_row(trial, "ERROR" if error else "TERMINATED", run_id, error)
-        planned = int(trial.config.get("epochs", 0)) * int(trial.config.get("epochs_factor") or 1)
-        if not error and row.get("epochs_done", 0) < planned:
+        if not error and row.get("epochs_done", 0) < planned_epochs(trial.config):
             row["status"] = "STOPPED_EARLY"
         self._trials.upsert([row])
         if run_id:

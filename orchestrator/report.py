@@ -40,7 +40,7 @@ def load_trials(workdir: WorkDir, experiment: str, invocation: str | None) -> tu
         return pd.DataFrame(), invocation
     frame = frame[frame["experiment"] == experiment]
     if invocation is None:
-        marker = workdir.ray / experiment / "latest"
+        marker = workdir.latest_marker(experiment)
         invocation = marker.read_text().strip() if marker.exists() else (frame["invocation"].max() if len(frame) else None)
     return frame[frame["invocation"] == invocation].reset_index(drop=True), invocation
 
@@ -170,7 +170,8 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
     doc = Doc(name)
     doc.text(experiment.description + (f" ({experiment.paper})" if experiment.paper else ""))
     # Preparatory stages (report=False, e.g. GAN training) are neither planned cells nor counted here.
-    reported = trials[trials["stage"].isin({s.name for s in stages})] if len(trials) and "stage" in trials else trials
+    reported = trials[trials["stage"].isin({s.name for s in stages}) & (trials["status"] != "LOST")] \
+        if len(trials) and "stage" in trials else trials
     counts = reported["status"].value_counts().to_dict() if len(reported) and "status" in reported else {}
     planned = sum(sum(s.expected.values()) if s.kind == "grid" else s.num_samples for s in stages)
     doc.text(f"Invocation {invocation or '(none recorded)'}{' (smoke)' if smoke else ''}: {len(reported)} of "

@@ -58,7 +58,7 @@ def invocation_options(workdir: WorkDir, experiment: str, invocation: str | None
     the record is absent or unreadable (a report must still say what it can)."""
     if not invocation:
         return False, {}
-    path = workdir.ray / experiment / invocation / "mixbench.json"
+    path = workdir.invocation_record(experiment, invocation)
     try:
         options = json.loads(path.read_text()).get("options", {})
         return bool(options.get("smoke", False)), dict(options.get("sets") or {})

@@ -50,23 +50,19 @@ class Invocation:
     status: str = "RUNNING"
 
     def save(self, workdir: WorkDir) -> None:
-        path = invocation_dir(workdir, self.experiment, self.invocation) / "mixbench.json"
+        path = workdir.invocation_record(self.experiment, self.invocation)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(asdict(self), indent=2))
-        (workdir.ray / self.experiment / "latest").write_text(self.invocation)
+        workdir.latest_marker(self.experiment).write_text(self.invocation)
 
     @classmethod
     def latest(cls, workdir: WorkDir, experiment: str) -> "Invocation":
-        marker = workdir.ray / experiment / "latest"
+        marker = workdir.latest_marker(experiment)
         if not marker.exists():
             raise ValueError(f"no run of experiment {experiment!r} in {workdir.root} to resume; start one with `mixbench run {experiment}`")
-        state = json.loads((invocation_dir(workdir, experiment, marker.read_text().strip()) / "mixbench.json").read_text())
+        state = json.loads(workdir.invocation_record(experiment, marker.read_text().strip()).read_text())
         state["options"] = RunOptions(**state["options"])
         return cls(**state)
-
-
-def invocation_dir(workdir: WorkDir, experiment: str, invocation: str) -> Path:
-    return workdir.ray / experiment / invocation
 
 
 def new_invocation_id() -> str:
@@ -86,17 +82,12 @@ class RunSummary:
     outputs: list[Path] = field(default_factory=list)
 
 
-def artifacts_dir(workdir: WorkDir, experiment: str, invocation: str) -> Path:
-    """Where the stages of one invocation hand files to each other (a generator, generated sets)."""
-    return workdir.root / "artifacts" / experiment / invocation
-
-
 def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -> tuple[list[StagePlan], dict[str, Any]]:
     """Validate everything and read the data, before Ray starts. Raises ValueError on bad input."""
     options.validate()
     experiment = get_experiment(name)
     plans = plan_experiment(experiment, smoke=options.smoke, sets=options.sets,
-                            artifacts_dir=str(artifacts_dir(workdir, name, invocation)))
+                            artifacts_dir=str(workdir.artifacts(name, invocation)))
     from orchestrator.datasets import load_for_plans
 
     return plans, load_for_plans(plans, workdir.cache)
@@ -118,6 +109,8 @@ def resume_experiment(name: str, workdir: WorkDir) -> RunSummary:
 
 
 def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, Any], workdir: WorkDir, resume: bool) -> RunSummary:
+    import ray
+
     from orchestrator.tracking import Tracking
     from orchestrator.tuning import init_ray, run_stage
 
@@ -132,10 +125,12 @@ def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, 
     invocation.status = "RUNNING"
     invocation.save(workdir)
     init_ray(invocation.options.address)
+    # Each dataset enters the object store once per invocation; every stage and trial shares it.
+    shared = {name: ray.put(arrays) for name, arrays in datasets.items()}
     trials = errored = 0
     for plan in plans:
-        stage_path = invocation_dir(workdir, invocation.experiment, invocation.invocation) / plan.stage
-        grid = run_stage(plan, invocation, datasets, workdir, stage_path, resume=resume)
+        stage_path = workdir.invocation(invocation.experiment, invocation.invocation) / plan.stage
+        grid = run_stage(plan, invocation, shared, workdir, stage_path, resume=resume)
         trials += len(grid)
         errored += sum(1 for result in grid if result.error is not None)
     invocation.status = "FINISHED"

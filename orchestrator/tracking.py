@@ -44,14 +44,10 @@ class Tracking:
             run_id = self._child_runs[trial_id]
             return run_id, self.last_step(run_id)
         parent = self.client.get_run(parent_run_id)
-        existing = self.client.search_runs(
-            [parent.info.experiment_id],
-            filter_string=f"tags.`{TRIAL_TAG}` = '{trial_id}' and tags.`{PARENT_TAG}` = '{parent_run_id}'",
-            max_results=1,
-        )
+        existing = self._search_child(parent.info.experiment_id, parent_run_id, trial_id)
         if existing:
-            run_id = existing[0].info.run_id
-            if existing[0].info.status != "RUNNING":
+            run_id = existing.info.run_id
+            if existing.info.status != "RUNNING":
                 self.client.update_run(run_id, status="RUNNING")
         else:
             all_tags = {PARENT_TAG: parent_run_id, TRIAL_TAG: trial_id, **{k: str(v) for k, v in tags.items()}}
@@ -59,6 +55,22 @@ class Tracking:
             self.client.log_batch(run_id, params=[Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in sorted(params.items())])
         self._child_runs[trial_id] = run_id
         return run_id, self.last_step(run_id)
+
+    def find_child_run(self, parent_run_id: str, trial_id: str) -> str | None:
+        """The trial's child run if it exists (never creates one)."""
+        if trial_id in self._child_runs:
+            return self._child_runs[trial_id]
+        parent = self.client.get_run(parent_run_id)
+        existing = self._search_child(parent.info.experiment_id, parent_run_id, trial_id)
+        return existing.info.run_id if existing else None
+
+    def _search_child(self, experiment_id: str, parent_run_id: str, trial_id: str):
+        found = self.client.search_runs(
+            [experiment_id],
+            filter_string=f"tags.`{TRIAL_TAG}` = '{trial_id}' and tags.`{PARENT_TAG}` = '{parent_run_id}'",
+            max_results=1,
+        )
+        return found[0] if found else None
 
     def last_step(self, run_id: str) -> int:
         """The last epoch whose metrics this run holds (0 if none): later results log, earlier skip."""

@@ -13,15 +13,18 @@ from orchestrator.trainables import get_trainable
 def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str, Any], threads: int) -> None:
     """One trial inside a Ray worker: restore from Tune's checkpoint if there is one, then train.
 
-    `datasets` (name -> DatasetArrays) reached this worker through the object store: its numpy
-    arrays are zero-copy views of shared memory, so concurrent trials hold the data once per node.
+    `datasets` maps names to ObjectRefs of DatasetArrays in the object store: `ray.get` gives numpy
+    arrays that are zero-copy views of shared memory, so concurrent trials hold the data once per node.
     """
+    import ray
+
     logging.getLogger("ray.train").setLevel(logging.WARNING)  # no line per checkpoint saved
     # torch reads its thread count when first imported; the trainable imports it (a trivial trainable
     # never pays for that import).
     os.environ["OMP_NUM_THREADS"] = str(threads)
     train = get_trainable(trainable_name).train
-    data = datasets.get(config.get("dataset"))
+    ref = datasets.get(config.get("dataset"))
+    data = ray.get(ref) if ref is not None else None
 
     def report(metrics: dict[str, Any], checkpoint_dir: str | None) -> None:
         checkpoint = tune.Checkpoint.from_directory(checkpoint_dir) if checkpoint_dir else None

@@ -9,7 +9,7 @@ import ray
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 
-from orchestrator.plan import StagePlan
+from orchestrator.plan import StagePlan, planned_epochs
 from orchestrator.recorder import TrialRecorder
 from orchestrator.searchers import OrderedGridSearcher, optuna_searcher, search_domains
 from orchestrator.tune_trial import run_trial
@@ -38,6 +38,7 @@ def trial_dirname(trial) -> str:
 
 
 def trainable_for(plan: StagePlan, invocation: "Invocation", datasets: dict[str, Any]):
+    """`datasets`: name -> ObjectRef of the DatasetArrays (put once per invocation by the runner)."""
     options = invocation.options
     data = {name: datasets[name] for name in plan.datasets() if name in datasets}
     fn = tune.with_parameters(run_trial, trainable_name=plan.trainable, datasets=data,
@@ -49,7 +50,7 @@ def search_and_schedule(plan: StagePlan) -> tuple[Any, Any, dict[str, Any], int]
     """(search_alg, scheduler, param_space, num_samples) for one stage."""
     if plan.kind == "grid":
         return OrderedGridSearcher(plan.configs, metric=None, mode=None), None, {}, len(plan.configs)
-    epochs = int(plan.base["epochs"]) * int(plan.base.get("epochs_factor") or 1)
+    epochs = planned_epochs(plan.base)
     searcher = optuna_searcher(plan.seed, full_epochs=epochs)
     scheduler = None
     if plan.asha:

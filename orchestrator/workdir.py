@@ -53,12 +53,20 @@ class WorkDir:
     def default_tracking_uri(self) -> str:
         return f"sqlite:///{self.mlflow_db}"
 
-    def experiment_state(self, name: str) -> Path:
-        """The invocation record of experiment `name` (what `mixbench resume` replays)."""
-        return self.ray / name / "mixbench.json"
+    def invocation(self, experiment: str, invocation: str) -> Path:
+        """One `mixbench run`: its record (`mixbench.json`) and one Tune experiment folder per stage."""
+        return self.ray / experiment / invocation
 
-    def stage_dir(self, name: str, stage: str) -> Path:
-        return self.ray / name / stage
+    def invocation_record(self, experiment: str, invocation: str) -> Path:
+        return self.invocation(experiment, invocation) / "mixbench.json"
+
+    def latest_marker(self, experiment: str) -> Path:
+        """Names the experiment's latest invocation (what `resume` and `report` pick by default)."""
+        return self.ray / experiment / "latest"
+
+    def artifacts(self, experiment: str, invocation: str) -> Path:
+        """Where the stages of one invocation hand files to each other (a generator, generated sets)."""
+        return self.root / "artifacts" / experiment / invocation
 
     def create(self) -> "WorkDir":
         for path in (self.ray, self.results, self.reports, self.cache, self.mlartifacts):

@@ -58,3 +58,48 @@ def test_train_runs_one_trial_in_process_and_ends_with_a_json_line(tmp_path):
     final = json.loads(lines[-1])
     assert final["epoch"] == 2 and 0.0 <= final["test_acc"] <= 1.0
     assert abs(final["test_err"] - (1 - final["test_acc"])) < 1e-9
+
+
+def test_ui_serves_the_work_directorys_mlflow_store_on_loopback(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from mlflow.tracking import MlflowClient
+
+    from tests.orchestrator.conftest import free_port
+
+    workdir = tmp_path / "runs"
+    workdir.mkdir()
+    MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}").create_experiment("demo")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "orchestrator.cli", "ui", "--workdir", str(workdir), "--port", str(port)],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline, body = time.time() + 120, ""
+        while time.time() < deadline and not body:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/ajax-api/2.0/mlflow/experiments/get-by-name?experiment_name=demo")
+                with urllib.request.urlopen(request, timeout=3) as response:
+                    body = response.read().decode()
+            except OSError:
+                time.sleep(0.5)
+        assert '"name": "demo"' in body or '"name":"demo"' in body
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+
+
+def test_ui_without_a_store_says_so(tmp_path):
+    done = mixbench("ui", "--workdir", str(tmp_path / "empty"), cwd=tmp_path, timeout=120)
+    assert done.returncode == 2 and "no MLflow store" in done.stderr
+
+
+def test_train_reads_the_data_root_from_MIXBENCH_DATA(tmp_path):
+    done = mixbench("train", "--dataset", "cifar10", "--method", "erm", "--arch", "small_cnn", cwd=tmp_path,
+                    timeout=120, env={"MIXBENCH_DATA": str(tmp_path / "nowhere")})
+    assert done.returncode == 2
+    assert str(tmp_path / "nowhere") in done.stderr  # the missing path expected is named

@@ -12,7 +12,7 @@ from orchestrator.report import build_report
 from orchestrator.workdir import WorkDir
 from search_spaces.published import published
 from search_spaces.zeta_paper import NATURAL
-from tests.orchestrator.test_report_fakes import grid_rows, metrics, write_trials
+from tests.orchestrator.fakes import grid_rows, metrics, write_trials
 
 T4_BASE = {"erm": 0.94, "mixup": 0.95, "zeta-2.4": 0.956, "zeta-2.8": 0.952, "zeta-4.0": 0.947}
 

@@ -8,7 +8,7 @@ import pytest
 from orchestrator.compare import compare_report
 from orchestrator.report import build_report
 from orchestrator.workdir import WorkDir
-from tests.orchestrator.test_report_fakes import grid_rows, metrics, write_trials
+from tests.orchestrator.fakes import grid_rows, metrics, write_trials
 
 BASE = {"erm": 0.9, "mixup": 0.92, "zeta-2.4": 0.93, "zeta-2.8": 0.94, "zeta-4.0": 0.91}
 

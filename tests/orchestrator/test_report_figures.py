@@ -15,7 +15,7 @@ from orchestrator.report import build_report
 from orchestrator.workdir import WorkDir
 from search_spaces.experiment import GAMMA_MIN
 from search_spaces.zeta_paper import FIG9_MEDMNIST, FIG9_NATURAL, FIG9_SKIN, SENSITIVITY_GAMMAS
-from tests.orchestrator.test_report_fakes import grid_rows, metrics, write_trials
+from tests.orchestrator.fakes import grid_rows, metrics, write_trials
 
 
 def assert_png(path):
