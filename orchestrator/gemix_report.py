@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 
 from orchestrator.report_index import Doc
+from workloads.gemix.stages import SET_NAMES
 from orchestrator.workdir import WorkDir
 
 EXPERIMENTS = ("gemix-table1",)
 CLASSIFY_STAGE = "classify"
 FIG4_VARIANTS = ("real+mmixup", "real+gemix")  # the paper's Fig. 4 columns
 POSITIVE = "COVID-19"
-GRID_SETS = ("mixup", "mmixup", "gemix")
+GRID_SETS = SET_NAMES  # the generated and mixed sets, in the order of Fig. 2
 GRID_COLUMNS = 8
 
 
