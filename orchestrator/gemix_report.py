@@ -1,9 +1,12 @@
 """GeMix's report pieces beyond Table I: the COVID-19 false-negative rate, the confusion matrices of
-Fig. 4 (Real+MMixup vs Real+GeMix per architecture) and the sample grid of Fig. 2 (mixup, MMixup, GeMix).
+Fig. 4 (Real+MMixup vs Real+GeMix per architecture), the sample grid of Fig. 2 (mixup, MMixup, GeMix),
+the quality stage's oracle metrics per set and Fig. 3 (t-SNE of the oracle's features of real, mixup
+and GeMix images; the oracle is the experiment's first arch, ResNet-50 as in the paper).
 
 Read only the trials Parquet rows (`test_confusion` is a JSON list of lists, row = true class) and the
-invocation's generated sets in WORKDIR/artifacts/NAME/<invocation>/sets. Matrices are summed over the
-finished seeds of a cell; rates are means over seeds. Not here: Fig. 3's t-SNE of ResNet-50 features.
+invocation's files in WORKDIR/artifacts/NAME/<invocation>/: the generated sets in sets/, the quality
+stage's quality.json and tsne.npz in quality/. Matrices are summed over the finished seeds of a cell;
+rates are means over seeds.
 """
 from __future__ import annotations
 
@@ -24,6 +27,9 @@ FIG4_VARIANTS = ("real+mmixup", "real+gemix")  # the paper's Fig. 4 columns
 POSITIVE = "COVID-19"
 GRID_SETS = SET_NAMES  # the generated and mixed sets, in the order of Fig. 2
 GRID_COLUMNS = 8
+# quality.json columns shown in the report (workloads.gan.quality.oracle_quality, fid_kid), in order.
+QUALITY_COLUMNS = ("n", "label_fidelity", "mean_entropy", "soft_label_ce", "dominant_agreement", "fid", "kid_mean")
+TSNE_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
 def _pyplot():
@@ -192,7 +198,76 @@ def gemix_sections(doc: Doc, experiment: str, trials: pd.DataFrame, workdir: Wor
         doc.figure([grid], "Fig. 2: generated training images (mixup, MMixup, GeMix) with their soft labels")
     else:
         doc.text("No generated sets found for this invocation (the sets stage has not finished).")
-    doc.text("Not in this report: Fig. 3 (t-SNE of ResNet-50 features of real, mixup and GeMix images).")
+    quality_dir = sets_dir.parent / "quality" if sets_dir is not None else None
+    files += quality_section(doc, quality_dir, directory) if quality_dir is not None else []
+    return files
+
+
+def _quality_table(sets: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    import html
+
+    def cell(value: Any) -> str:
+        if value is None:
+            return "–"
+        return str(value) if isinstance(value, int) else f"{float(value):.4g}"
+
+    head = ["set", *QUALITY_COLUMNS]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows_html = []
+    for name, metrics in sets.items():
+        cells = [name, *(cell(metrics.get(column)) for column in QUALITY_COLUMNS)]
+        lines.append("| " + " | ".join(cells) + " |")
+        rows_html.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+    body = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    return "\n".join(lines), f"<table><tr>{body}</tr>{''.join(rows_html)}</table>"
+
+
+def tsne_figure(npz: Path, path: Path) -> Path:
+    """Fig. 3 from the quality stage's tsne.npz: one colour per source (real, mixup, gemix), one marker per class."""
+    with np.load(npz, allow_pickle=False) as data:
+        coords, source, label, class_names = data["coords"], data["source"], data["label"], list(data["class_names"])
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    colours = plt.get_cmap("tab10")
+    for i, name in enumerate(dict.fromkeys(source.tolist())):
+        for k in np.unique(label):
+            keep = (source == name) & (label == k)
+            klass = class_names[k] if k < len(class_names) else str(k)
+            ax.scatter(coords[keep, 0], coords[keep, 1], s=14, alpha=0.75, color=colours(i % 10),
+                       marker=TSNE_MARKERS[int(k) % len(TSNE_MARKERS)], label=f"{name}: {klass}")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.legend(fontsize=7, ncol=len(set(source.tolist())), loc="best", markerscale=1.2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def quality_section(doc: Doc, quality_dir: Path, directory: Path) -> list[Path]:
+    """The quality stage's oracle metrics per set (quality.json) and Fig. 3 (tsne.npz); returns files written."""
+    doc.heading("Quality of the generated and mixed sets (oracle trained on real images only)")
+    summary_file = quality_dir / "quality.json"
+    if not summary_file.is_file():
+        doc.text("No quality measurements for this invocation (the quality stage has not finished).")
+        return []
+    summary = json.loads(summary_file.read_text())
+    oracle = summary.get("oracle", {})
+    doc.text(f"Oracle: {oracle.get('arch')} trained {oracle.get('epochs')} epochs on {oracle.get('train_images')} real "
+             f"images (test accuracy {oracle.get('test_acc', float('nan')):.3f}). label_fidelity: accuracy on "
+             "one-hot images (real: test split; gemix: G drawn from one-hot labels); mean_entropy (nats): "
+             "realism, lower is more recognisable; soft_label_ce: cross-entropy of the soft labels against "
+             "the oracle's predictions; FID/KID against the real train split.")
+    doc.table(*_quality_table(summary.get("sets", {})))
+    if summary.get("fid_notice"):
+        doc.text(summary["fid_notice"])
+    files: list[Path] = []
+    npz = quality_dir / "tsne.npz"
+    if npz.is_file():
+        figure = tsne_figure(npz, directory / "fig3-tsne.png")
+        files.append(figure)
+        doc.figure([figure], "Fig. 3: t-SNE of the oracle's penultimate features of real, mixup and GeMix images "
+                             "(colour: source; marker: class, the argmax of the soft label)")
     return files
 
 

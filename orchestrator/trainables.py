@@ -33,6 +33,8 @@ TRAINABLES.add("noop", Trainable("noop", "workloads.noop", "train", "validate"))
 TRAINABLES.add("touch-data", Trainable("touch-data", "workloads.noop", "touch_data", "validate"))
 TRAINABLES.add("gan-train", Trainable("gan-train", "workloads.gemix.stages", "train_gan_stage", "validate_gan_stage"))
 TRAINABLES.add("gemix-sets", Trainable("gemix-sets", "workloads.gemix.stages", "make_sets", "validate_sets_stage"))
+TRAINABLES.add("gemix-quality", Trainable("gemix-quality", "workloads.gemix.quality_stage", "measure_quality",
+                                          "validate_quality_stage"))
 
 
 def get_trainable(name: str) -> Trainable:

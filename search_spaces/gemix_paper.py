@@ -1,4 +1,4 @@
-"""GeMix's Table I as one resumable experiment in three stages (Carlesso, Patulea et al., "GeMix: Conditional GAN-Based Mixup for Improved Medical Image Augmentation").
+"""GeMix's Table I as one resumable experiment in four stages (Carlesso, Patulea et al., "GeMix: Conditional GAN-Based Mixup for Improved Medical Image Augmentation").
 
 1. `gan`: the conditional StyleGAN2-ADA-style GAN ("gan-train") on its own balanced subset of the real
    train split (10,000 images per class, as the paper), one-hot labels; the final generator is
@@ -6,11 +6,16 @@
 2. `sets`: the offline training sets ("gemix-sets"), 24K images each: GeMix (Algorithm 1, Dirichlet 2 at
    the dominant class and 1 elsewhere), plain mixup (lambda ~ Beta(0.4, 0.4), the authors' baseline) and
    MMixup, in `{artifacts_dir}/sets/{gemix,mixup,mmixup}/`.
-3. `classify`: the 8 training-set setups of Table I x ResNet-50, ResNet-101, EfficientNet-B0, with the
+3. `quality`: an oracle classifier ("gemix-quality", the first arch below, trained on the real train
+   split only) measures the sets and one-hot GeMix samples (label fidelity, mean entropy, soft-label
+   cross-entropy, FID/KID where torch-fidelity's weights are local) and embeds real, mixup and GeMix
+   images with t-SNE (Fig. 3), into `{artifacts_dir}/quality/`.
+4. `classify`: the 8 training-set setups of Table I x ResNet-50, ResNet-101, EfficientNet-B0, with the
    authors' recipe (the "ct" group's: 5 epochs, batch 64, Adam 1e-4, BCE with logits on soft labels);
    validation and test stay real. 24 cells x 3 seeds = 72 trials (the paper prints no std).
 
-Stage keys: `gan_*` (every GAN setting, e.g. `--set gan_steps=50000`), `sets_*` (`sets_images`, ...);
+Stage keys: `gan_*` (every GAN setting, e.g. `--set gan_steps=50000`), `sets_*` (`sets_images`, ...),
+`quality_*` (`quality_epochs`, `quality_samples`, ...);
 see workloads/gemix/config.py. The paper trains ImageNet-pretrained classifiers; weights cannot be
 downloaded at run time, so `pretrained` is false by default: put timm weights where
 `workloads.models.find_pretrained` looks and run with `--set pretrained=true`.
@@ -37,17 +42,22 @@ SETS_STAGE = Grid(
     fixed={"sets_images": 24000, "sets_mixup_alpha": 0.4, "sets_a_dominant": 2.0, "sets_a_other": 1.0},
     name="sets", trainable="gemix-sets", metric="images", mode="max", report=False,
 )
+QUALITY_STAGE = Grid(
+    datasets=("covidx-ct3",), methods=(Method("quality", "quality"),), archs=ARCHS[:1], seeds=(0,),
+    name="quality", trainable="gemix-quality", metric="gemix_label_fidelity", mode="max", report=False,
+)
 CLASSIFY_STAGE = Grid(datasets=("covidx-ct3",), methods=SETUPS, archs=ARCHS, seeds=(0, 1, 2), name="classify")
 
 # --smoke (about two minutes on 2 CPUs): a fabricated 3-class grey 32x32 set (workloads.data.ct_toy)
-# instead of COVIDx CT-3, a tiny GAN for 30 steps, 64-image sets; the orchestrator adds 1 epoch, a
-# 96-image subset per split, small_cnn and one seed.
+# instead of COVIDx CT-3, a tiny GAN for 30 steps, 64-image sets, a 3-epoch oracle; the orchestrator
+# adds 1 epoch, a 96-image subset per split, small_cnn (the oracle's too) and one seed.
 SMOKE = {
     "dataset": "ct-toy",
     "gan_resolution": 32, "gan_channel_base": 256, "gan_channel_max": 16, "gan_z_dim": 16, "gan_w_dim": 16,
     "gan_batch_size": 16, "gan_steps": 30, "gan_report_every": 10, "gan_images_per_class": 64,
     "gan_ema_kimg": 0.01, "gan_ada_kimg": 1.0,
     "sets_images": 64,
+    "quality_epochs": 3, "quality_samples": 64, "quality_tsne_samples": 32,
 }
 
 TABLE1 = Experiment(
@@ -55,7 +65,7 @@ TABLE1 = Experiment(
     description="GeMix Table I: COVIDx CT-3, ResNet-50/101 and EfficientNet-B0 trained on real, mixup, "
                 "MMixup and GeMix (conditional GAN + Dirichlet soft labels) images and their combinations; "
                 "macro precision, recall, F1",
-    stages=(GAN_STAGE, SETS_STAGE, CLASSIFY_STAGE),
+    stages=(GAN_STAGE, SETS_STAGE, QUALITY_STAGE, CLASSIFY_STAGE),
     metric="test_f1_macro",
     mode="max",
     report_metrics=METRICS,

@@ -8,7 +8,7 @@ so a bad key or value fails fast with a ValueError naming the key and the valid 
 an input mixer); the parameters of both come from the same flat keys (`alpha`, `gamma`, ...).
 `epochs_factor` multiplies `epochs` and every milestone (`effective_epochs`, `effective_milestones`).
 `train_sources` adds offline sets from `{artifacts_dir}/sets/<name>` to the real train split.
-The keys of the GeMix stages that run before the classifier in one experiment (`gan_*`, `sets_*`:
+The keys of the GeMix stages that share the classifier's experiment (`gan_*`, `sets_*`, `quality_*`:
 `workloads.gemix.config`) are accepted and dropped, as those stages drop the classifier's keys.
 """
 from __future__ import annotations
@@ -158,10 +158,10 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
 
 def other_stage_keys() -> set[str]:
     """Config keys of the trainables that share one flat config with the classifier (GeMix's GAN and
-    sets stages); `validate_config` ignores them."""
-    from workloads.gemix.config import GAN_STAGE_DEFAULTS, SETS_STAGE_DEFAULTS
+    sets and quality stages); `validate_config` ignores them."""
+    from workloads.gemix.config import GAN_STAGE_DEFAULTS, QUALITY_STAGE_DEFAULTS, SETS_STAGE_DEFAULTS
 
-    return set(GAN_STAGE_DEFAULTS) | set(SETS_STAGE_DEFAULTS)
+    return set(GAN_STAGE_DEFAULTS) | set(SETS_STAGE_DEFAULTS) | set(QUALITY_STAGE_DEFAULTS)
 
 
 def train_source_names(cfg: dict[str, Any]) -> list[str]:

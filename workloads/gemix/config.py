@@ -1,12 +1,13 @@
-"""Flat configs of GeMix's two preparatory trainables, `gan-train` and `gemix-sets`.
+"""Flat configs of GeMix's trainables beside the classifier: `gan-train`, `gemix-sets`, `gemix-quality`.
 
 One experiment (Table I) hands the same flat config keys to every stage, so each trainable
 - owns keys with its own prefix: `gan_*` (the GAN: every key of `workloads.gan.config` but the shared
-  ones below, plus `gan_images_per_class`) and `sets_*` (the offline sets);
+  ones below, plus `gan_images_per_class`), `sets_*` (the offline sets) and `quality_*` (the oracle
+  that measures them; it also reads the classifier's recipe keys `ORACLE_KEYS` to train that oracle);
 - shares `dataset`, `data_root`, `seed`, `device`, `artifacts_dir` and the cell labels `arch`, `method`,
   `variant` (the GAN stage's `arch` is only a label: the network is given by the `gan_*` keys);
 - accepts and ignores the classifier's keys (`workloads.config`), `train_sources` and the other
-  GeMix trainable's keys; any other key is a ValueError naming the valid ones.
+  GeMix trainables' keys; any other key is a ValueError naming the valid ones.
 Validated configs keep only the keys the trainable reads (so MLflow and Parquet show those).
 """
 from __future__ import annotations
@@ -45,6 +46,20 @@ SETS_STAGE_DEFAULTS: dict[str, Any] = {
     "subset": None,
 }
 
+# The quality stage's oracle: a classifier (`quality_arch`, default: the stage's `arch`, else resnet50)
+# trained `quality_epochs` on the real train split; `quality_samples` images per measured set (and as
+# many one-hot GeMix samples), `quality_tsne_samples` per source in the t-SNE (GeMix Fig. 3: 100).
+QUALITY_STAGE_DEFAULTS: dict[str, Any] = {
+    "quality_arch": None,
+    "quality_epochs": 5,
+    "quality_samples": 2000,
+    "quality_tsne_samples": 100,
+    "quality_perplexity": 30.0,
+}
+# The classifier keys the oracle is trained with (the experiment's recipe: optimizer, lr, batch, ...).
+ORACLE_KEYS = ("batch_size", "eval_batch_size", "lr", "momentum", "nesterov", "weight_decay", "optimizer", "loss",
+               "pretrained", "pretrained_path", "flip", "crop_padding", "subset", "num_threads")
+
 OTHER_ACCEPTED = ("train_sources",)  # the classifier's Table I key (read by workloads.classify)
 
 
@@ -56,7 +71,8 @@ def _classifier_keys() -> set[str]:
 
 def _check_keys(config: dict[str, Any], own: dict[str, Any], trainable: str) -> None:
     valid = set(SHARED_DEFAULTS) | set(own)
-    ignored = _classifier_keys() | set(OTHER_ACCEPTED) | set(GAN_STAGE_DEFAULTS) | set(SETS_STAGE_DEFAULTS)
+    ignored = (_classifier_keys() | set(OTHER_ACCEPTED) | set(GAN_STAGE_DEFAULTS) | set(SETS_STAGE_DEFAULTS)
+               | set(QUALITY_STAGE_DEFAULTS))
     unknown = sorted(set(config) - valid - ignored)
     if unknown:
         raise ValueError(f"unknown {trainable} config key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(valid))}")
@@ -113,4 +129,36 @@ def validate_sets_stage(config: dict[str, Any]) -> dict[str, Any]:
     check_int(cfg, "subset", 1, optional=True)
     for key in ("sets_mixup_alpha", "sets_a_dominant", "sets_a_other"):
         check_float(cfg, key, 0.0, math.inf, lo_open=True, hi_open=True)
+    return cfg
+
+
+def oracle_config(cfg: dict[str, Any]) -> dict[str, Any]:
+    """A `gemix-quality` config -> the classifier config of its oracle: ERM on the real train split for
+    `quality_epochs` epochs (constant lr), with the experiment's recipe keys (`ORACLE_KEYS`)."""
+    arch = cfg["quality_arch"] or cfg["arch"] or "resnet50"
+    return {**{key: cfg[key] for key in ORACLE_KEYS}, "dataset": cfg["dataset"], "data_root": cfg["data_root"],
+            "seed": cfg["seed"], "device": cfg["device"], "arch": arch, "method": "erm", "variant": "oracle",
+            "epochs": cfg["quality_epochs"], "train_sources": "real"}
+
+
+def validate_quality_stage(config: dict[str, Any]) -> dict[str, Any]:
+    """The `gemix-quality` config: shared keys, `quality_*` keys and the oracle's `ORACLE_KEYS` (checked
+    by the classifier's own `validate_config`); ValueError naming the key."""
+    from workloads.config import config_defaults, validate_config
+    from workloads.models import ARCHS
+
+    defaults = config_defaults()
+    own = {**QUALITY_STAGE_DEFAULTS, **{key: defaults[key] for key in ORACLE_KEYS}}
+    _check_keys(config, own, "gemix-quality")
+    cfg = {**_shared(config, "gemix-quality"), **{key: config.get(key, default) for key, default in own.items()}}
+    if cfg["quality_arch"] is not None:
+        check_choice(cfg, "quality_arch", ARCHS.names())
+    elif cfg["arch"] is not None:
+        check_choice(cfg, "arch", ARCHS.names())  # the oracle's arch when quality_arch is null
+    check_int(cfg, "quality_epochs", 1)
+    check_int(cfg, "quality_samples", 1)
+    check_int(cfg, "quality_tsne_samples", 2)
+    check_float(cfg, "quality_perplexity", 0.0, math.inf, lo_open=True, hi_open=True)
+    checked = validate_config(oracle_config(cfg))
+    cfg.update({key: checked[key] for key in ORACLE_KEYS})
     return cfg
