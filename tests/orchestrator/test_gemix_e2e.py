@@ -1,5 +1,5 @@
 """GeMix Table I end to end: `mixbench run gemix-table1 --smoke` in a subprocess (a local Ray on 2 CPUs,
-MLflow on SQLite), then the Parquet trials, the generator and sets on disk, and the report."""
+MLflow on SQLite), then the Parquet trials, the generator, sets and quality files on disk, and the report."""
 from __future__ import annotations
 
 import json
@@ -23,7 +23,8 @@ def test_gemix_table1_smoke_runs_every_stage(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
 
     trials = pd.read_parquet(workdir / "results" / "trials")
-    assert trials.groupby("stage").size().to_dict() == {"gan": 1, "sets": 1, "classify": len(VARIANTS)}
+    assert trials.groupby("stage").size().to_dict() == {"gan": 1, "sets": 1, "quality": 1,
+                                                        "classify": len(VARIANTS)}
     assert set(trials["status"]) == {"TERMINATED"}, trials[["stage", "variant", "status", "error"]]
     assert len(set(trials["invocation"])) == 1
     classify = trials[trials["stage"] == "classify"]
@@ -45,6 +46,9 @@ def test_gemix_table1_smoke_runs_every_stage(tmp_path):
         assert is_set(artifacts / "sets" / name), name
         made = load_set(artifacts / "sets" / name)
         assert made.images.shape == (SMOKE_SET_IMAGES, 32, 32, 1) and made.meta["kind"] == name
+    quality = json.loads((artifacts / "quality" / "quality.json").read_text())
+    assert 0.0 <= quality["sets"]["gemix"]["label_fidelity"] <= 1.0
+    assert (artifacts / "quality" / "tsne.npz").is_file()
 
     report = workdir / "reports" / "gemix-table1"
     markdown = (report / "report.md").read_text()
@@ -55,6 +59,7 @@ def test_gemix_table1_smoke_runs_every_stage(tmp_path):
     assert "missing" not in row
     assert (report / "classify-test_precision_macro.md").is_file()
     assert (report / "classify-test_recall_macro.md").is_file()
+    assert (report / "fig3-tsne.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     from mlflow.tracking import MlflowClient
 
