@@ -6,6 +6,8 @@
 (b) trainable throughput: see benchmarks/trainable.py.
 (c) peak memory of 2 concurrent trials against 1, on a large uint8 dataset shared through the object
     store: the summed PSS of the driver and every process it started (Ray included), sampled.
+(d) scale: zeta-table6's full 300-trial expansion with smoke-sized (trivial) trials, seconds per trial
+    against (a)'s 24-trial run: a per-trial cost that grew with the number of trials would show here.
 
 Usage: python benchmarks/orchestrator.py [--trials N] [--repeats R] [--images M]
 """
@@ -81,6 +83,19 @@ def plain_tune(trials: int, root: Path) -> float:
     return time.perf_counter() - start
 
 
+def table6_expansion(root: Path) -> tuple[int, float]:
+    """(trials, seconds) for zeta-table6's whole grid (300 cells x seeds) on the noop trainable."""
+    import dataclasses
+
+    (plan,) = plan_experiment(EXPERIMENTS["zeta-table6"], sets={"epochs": 1})
+    plan = dataclasses.replace(plan, trainable="noop")
+    workdir = WorkDir.at(root / "scale").create()
+    invocation = Invocation("zeta-table6", new_invocation_id(), RunOptions(), workdir.default_tracking_uri())
+    start = time.perf_counter()
+    execute(invocation, [plan], {}, workdir, resume=False)
+    return plan.num_trials, time.perf_counter() - start
+
+
 def family_pss() -> int:
     """PSS (bytes) of this process and all its descendants: shared pages are split, not double counted."""
     total = 0
@@ -132,19 +147,31 @@ def main() -> None:
         times["plain"].append(plain_tune(args.trials, root))
         times["mixbench"].append(mixbench_overhead(args.trials, root))
     plain, ours = statistics.median(times["plain"]), statistics.median(times["mixbench"])
+    scale_trials, scale_seconds = table6_expansion(root)
 
     images = np.random.default_rng(0).integers(0, 256, (args.images, 32, 32, 3), dtype=np.uint8)
     labels = np.arange(args.images) % 10
     data = DatasetArrays("digits", tuple(map(str, range(10))),
                          {"train": Split(images, labels), "val": Split(images[:1000], labels[:1000]),
                           "test": Split(images[:1000], labels[:1000])})
-    one = peak_memory(1, data, root)
-    two = peak_memory(2, data, root)
+    import ray
+
+    peaks = {}
+    for concurrent in (1, 2):  # each on a fresh Ray, so no object of the other run is still held
+        ray.shutdown()
+        init_ray(None)
+        peaks[concurrent] = peak_memory(concurrent, data, root)
+    one, two = peaks[1], peaks[2]
 
     print(f"\n(a) {args.trials} trivial trials, median of {args.repeats}, 2 concurrent")
     print("| path | total s | s / trial | ratio |\n|---|---|---|---|")
     print(f"| plain Tune + OptunaSearch + MLflowLoggerCallback | {plain:.2f} | {plain / args.trials:.3f} | 1.00 |")
     print(f"| mixbench (Parquet + MLflow child runs + report) | {ours:.2f} | {ours / args.trials:.3f} | {ours / plain:.2f} |")
+    print(f"\n(d) {scale_trials}-trial zeta-table6 expansion (noop trials), 2 concurrent")
+    print("| run | trials | total s | s / trial | ratio |\n|---|---|---|---|---|")
+    print(f"| (a) mixbench | {args.trials} | {ours:.2f} | {ours / args.trials:.3f} | 1.00 |")
+    print(f"| zeta-table6 | {scale_trials} | {scale_seconds:.1f} | {scale_seconds / scale_trials:.3f} | "
+          f"{(scale_seconds / scale_trials) / (ours / args.trials):.2f} |")
     print(f"\n(c) peak memory (PSS of driver + Ray), dataset {images.nbytes / 2**20:.0f} MiB")
     print("| concurrent trials | peak MiB | ratio |\n|---|---|---|")
     print(f"| 1 | {one / 2**20:.0f} | 1.00 |\n| 2 | {two / 2**20:.0f} | {two / one:.2f} |")
