@@ -57,7 +57,7 @@ def parallel_coordinates(frame: pd.DataFrame, axes: list[tuple[str, str, bool]],
     frame = frame.dropna(subset=[c for c, _, _ in axes]).reset_index(drop=True)
     greyed = frame[grey_below[0]].astype(float) < grey_below[1] if grey_below else pd.Series(False, index=frame.index)
     score = frame[metric].astype(float)
-    lo, hi = float(score.min()), float(score.max())
+    lo, hi = colour_range(score, greyed)
     # Plotly colours lines through one colour scale: valid lines map to [0.1, 1], greyed ones to 0.
     shade = 0.1 + 0.9 * ((score - lo) / (hi - lo) if hi > lo else pd.Series(0.5, index=score.index))
     shade[greyed] = 0.0
@@ -79,16 +79,23 @@ def parallel_coordinates(frame: pd.DataFrame, axes: list[tuple[str, str, bool]],
     return [html_path, png_path]
 
 
+def colour_range(score: pd.Series, greyed: pd.Series) -> tuple[float, float]:
+    """The metric range the colour scale spans: that of the coloured lines only, so one poor greyed
+    trial does not wash every coloured line into the same colour."""
+    shown = score[~greyed] if (~greyed).any() else score
+    return float(shown.min()), float(shown.max())
+
+
 def _parallel_png(frame, axes, score, greyed, path: Path, title: str) -> None:
     plt = _pyplot()
     positions = np.arange(len(axes))
     normalized = np.stack([_axis_values(frame[c], log) for c, _, log in axes], axis=1)
     fig, ax = plt.subplots(figsize=(2.4 * len(axes) + 2, 4.5))
     cmap = plt.get_cmap("viridis")
-    lo, hi = float(score.min()), float(score.max())
+    lo, hi = colour_range(score, greyed)
     order = np.argsort(~greyed.to_numpy(), kind="stable")  # grey lines first, coloured on top
     for i in order:
-        colour = GREY if greyed.iloc[i] else cmap((score.iloc[i] - lo) / (hi - lo) if hi > lo else 0.5)
+        colour = GREY if greyed.iloc[i] else cmap(float(np.clip((score.iloc[i] - lo) / (hi - lo), 0, 1)) if hi > lo else 0.5)
         ax.plot(positions, normalized[i], color=colour, alpha=0.85, linewidth=1.4)
     for p, (column, label, log) in zip(positions, axes):
         ax.axvline(p, color="black", linewidth=0.8)

@@ -13,8 +13,8 @@ DEMO_METHODS = (
 
 DEMO = Experiment(
     name="demo",
-    description="digits + small_cnn: erm, mixup, zeta (3 gammas) x 3 seeds, then a 16-trial "
-    "Bayesian gamma x weight-decay sweep",
+    description="digits with 60 training images (6 per class) + small_cnn: erm, mixup, zeta "
+    "(3 gammas) x 3 seeds, then a 16-trial Bayesian gamma x weight-decay sweep",
     stages=(
         Grid(datasets=("digits",), methods=DEMO_METHODS, archs=("small_cnn",), seeds=(0, 1, 2), name="grid"),
         Bayesian(
@@ -29,7 +29,10 @@ DEMO = Experiment(
     metric="test_acc",
     mode="max",
     report_metrics=("test_acc", "test_f1_macro"),
-    fixed={"epochs": 12, "batch_size": 64, "lr": 0.05, "weight_decay": 5e-4, "milestones": [8], "lr_decay": 0.1},
+    # A limited-data regime (the full 1,259 training images take every method to 100 %): val and
+    # test stay whole (179 and 359 images), so the differences between methods are measurable.
+    fixed={"train_subset": 60, "epochs": 40, "batch_size": 32, "lr": 0.05, "weight_decay": 5e-4,
+           "milestones": [27], "lr_decay": 0.1},
     smoke={"epochs": 2},
     smoke_samples=3,
     paper="",

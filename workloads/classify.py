@@ -250,10 +250,16 @@ class Trainer:
 
 
 def prepare_data(cfg: dict[str, Any], data: Optional[DatasetArrays] = None) -> DatasetArrays:
-    """The config's dataset (`data` if given, else read from `data_root`), capped at `subset` per split."""
+    """The config's dataset (`data` if given, else read from `data_root`), capped at `subset` per split
+    and at `train_subset` training samples (a limited-data regime, where mixing matters most)."""
     if data is None:
         data = load_dataset(cfg["dataset"], cfg["data_root"])
-    return data.subset(cfg["subset"])
+    data = data.subset(cfg["subset"])
+    if cfg["train_subset"]:
+        train_only = DatasetArrays(data.name, data.class_names, {"train": data.splits["train"]})
+        data = DatasetArrays(data.name, data.class_names,
+                             {**data.splits, "train": train_only.subset(cfg["train_subset"]).splits["train"]})
+    return data
 
 
 def train(

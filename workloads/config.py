@@ -44,6 +44,7 @@ BASE_DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "device": "auto",
     "subset": None,  # at most this many samples per split, for smoke runs
+    "train_subset": None,  # at most this many training samples (stratified); val and test stay whole
     "checkpoint_every": 1,
     "num_threads": None,
     "train_sources": "real",  # "+"-joined TRAIN_SOURCES, e.g. "real+mmixup+gemix" (GeMix Table I)
@@ -134,6 +135,7 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     check_int(cfg, "eval_batch_size", 1)
     check_int(cfg, "seed", 0, SEED_MAX)
     check_int(cfg, "subset", 1, optional=True)
+    check_int(cfg, "train_subset", 1, optional=True)
     check_int(cfg, "checkpoint_every", 1)
     check_int(cfg, "num_threads", 1, optional=True)
     check_int(cfg, "crop_padding", 0)

@@ -13,7 +13,7 @@ def test_demo_expands_to_its_grid_and_sweep_with_validated_flat_configs():
     assert grid_plan.num_trials == 5 * 3 and sweep.num_trials == 16
     config = grid_plan.configs[0]
     assert config["dataset"] == "digits" and config["arch"] == "small_cnn"
-    assert config["epochs"] == 12 and config["momentum"] == 0.9 and config["nesterov"] is True
+    assert config["epochs"] == 40 and config["train_subset"] == 60 and config["momentum"] == 0.9 and config["nesterov"] is True
     assert all(isinstance(v, (int, float, str, bool, list, type(None))) for v in config.values())
     assert set(sweep.space) == {"gamma", "weight_decay"} and sweep.base["method"] == "zeta"
 
@@ -29,7 +29,7 @@ def test_all_seeds_of_a_table_cell_are_adjacent_so_cells_finish_early():
 
 def test_precedence_fixed_then_smoke_then_set():
     demo = get_experiment("demo")
-    assert grid(plan_experiment(demo)).configs[0]["epochs"] == 12
+    assert grid(plan_experiment(demo)).configs[0]["epochs"] == 40
     smoke = grid(plan_experiment(demo, smoke=True))
     assert smoke.configs[0]["epochs"] == 2 and smoke.num_trials == 5  # one seed
     assert grid(plan_experiment(demo, smoke=True, sets={"epochs": 5})).configs[0]["epochs"] == 5

@@ -332,3 +332,15 @@ def test_read_only_shared_arrays_are_used_without_copy_or_warning(digits: Datase
     assert trainer.x["train"].data_ptr() == splits["train"].images.ctypes.data
     trainer.run_epoch()
     assert not splits["train"].images.flags.writeable
+
+
+def test_train_subset_caps_only_the_training_split_stratified(digits):
+    from workloads.classify import prepare_data
+    from workloads.config import validate_config
+
+    data = prepare_data(validate_config({"dataset": "digits", "train_subset": 60}), digits)
+    assert len(data.splits["train"]) == 60
+    assert sorted(set(data.splits["train"].labels.tolist())) == list(range(10))  # 6 per class
+    assert len(data.splits["test"]) == len(digits.splits["test"]) and len(data.splits["val"]) == len(digits.splits["val"])
+    with pytest.raises(ValueError, match="train_subset"):
+        validate_config({"train_subset": 0})
