@@ -1,10 +1,36 @@
-"""Reading Ray Tune's own per-trial logs (`<trial dir>/result.json`, one JSON result per line,
-flushed by the driver as each result arrives): the record Parquet rows are recovered from."""
+"""Ray Tune results as mixbench rows: the trainable's own metrics picked out of a Tune result, and
+Ray's per-trial logs (`<trial dir>/result.json`, one JSON result per line, flushed by the driver as
+each result arrives) read back, the record Parquet rows are recovered from after a crash."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
+
+from ray.tune.result import AUTO_RESULT_KEYS
+
+TUNE_KEYS = set(AUTO_RESULT_KEYS) | {"trial_id", "done", "experiment_tag", "should_checkpoint", "experiment_id"}
+
+
+def split_result(result: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
+    """The trainable's own metrics from a Tune result: (numbers, texts such as a confusion matrix)."""
+    numbers, texts = {}, {}
+    for key, value in result.items():
+        if key in TUNE_KEYS:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            continue
+        (texts if isinstance(value, str) else numbers)[key] = value
+    return numbers, texts
+
+
+def epoch_row(base: dict[str, Any], result: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, float]]:
+    """(epochs-table row, epoch, metrics) of one result; `base` holds the row's identity and config."""
+    numbers, _ = split_result(result)
+    epoch = int(numbers.get("epoch", result.get("training_iteration", 0)))
+    row = {**base, "epoch": epoch, **numbers, "wall_time_s": result.get("time_total_s"),
+           "timestamp": result.get("timestamp")}
+    return row, epoch, numbers
 
 
 def ray_results(stage_path: Path) -> Iterator[dict[str, Any]]:
@@ -17,14 +43,7 @@ def ray_results(stage_path: Path) -> Iterator[dict[str, Any]]:
                 continue  # the driver died mid-write: that result was not durable
 
 
-def epoch_rows_from_ray_logs(stage_path: Path, base: dict[str, Any],
-                             split_result: Callable[[dict], tuple[dict, dict]]) -> list[dict[str, Any]]:
-    """Epoch-table rows (as the recorder writes them) rebuilt from Ray's result logs."""
-    rows = []
-    for result in ray_results(stage_path):
-        numbers, _ = split_result(result)
-        epoch = int(numbers.get("epoch", result.get("training_iteration", 0)))
-        rows.append({**base, "trial_id": result["trial_id"], "trial_number": None, **result.get("config", {}),
-                     "epoch": epoch, **numbers, "wall_time_s": result.get("time_total_s"),
-                     "timestamp": result.get("timestamp")})
-    return rows
+def logged_epochs(stage_path: Path, base: dict[str, Any]) -> list[tuple[dict[str, Any], int, dict[str, float]]]:
+    """`epoch_row` of every result Ray logged in the stage (trial_number unknown there: None)."""
+    return [epoch_row({**base, "trial_id": r["trial_id"], "trial_number": None, **r.get("config", {})}, r)
+            for r in ray_results(stage_path)]

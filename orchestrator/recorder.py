@@ -17,15 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from ray.tune import Callback
-from ray.tune.result import AUTO_RESULT_KEYS
 
 from orchestrator.parquet_table import ParquetTable
 from orchestrator.plan import planned_epochs
+from orchestrator.ray_logs import epoch_row, logged_epochs, split_result
 from orchestrator.tracking import Tracking
 
 log = logging.getLogger("mixbench")
 
-TUNE_KEYS = set(AUTO_RESULT_KEYS) | {"trial_id", "done", "experiment_tag", "should_checkpoint", "experiment_id"}
 RUN_TAG_KEYS = ("dataset", "variant", "method", "arch", "seed")
 FLUSH_SECONDS = 1.0
 
@@ -36,18 +35,6 @@ def epochs_table(results_dir: Path) -> ParquetTable:
 
 def trials_table(results_dir: Path) -> ParquetTable:
     return ParquetTable(results_dir / "trials", "trials", key=("experiment", "trial_id"))
-
-
-def split_result(result: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
-    """The trainable's own metrics from a Tune result: (numbers, texts such as a confusion matrix)."""
-    numbers, texts = {}, {}
-    for key, value in result.items():
-        if key in TUNE_KEYS:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            continue
-        (texts if isinstance(value, str) else numbers)[key] = value
-    return numbers, texts
 
 
 def higher_is_better(metric: str) -> bool:
@@ -103,16 +90,13 @@ class TrialRecorder(Callback):
         rows, and the missing epochs of each trial's MLflow metrics. Returns the rows added."""
         if not self.stage_path:
             return 0
-        from orchestrator.ray_logs import epoch_rows_from_ray_logs, ray_results
-
         base = {"experiment": self.experiment, "invocation": self.invocation, "stage": self.stage}
-        added = self._epochs.insert(epoch_rows_from_ray_logs(Path(self.stage_path), base, split_result))
+        logged = logged_epochs(Path(self.stage_path), base)
+        added = self._epochs.insert([row for row, _, _ in logged])
         if self._tracking is not None:
             by_trial: dict[str, list[tuple[int, dict[str, float]]]] = {}
-            for result in ray_results(Path(self.stage_path)):
-                numbers, _ = split_result(result)
-                epoch = int(numbers.get("epoch", result.get("training_iteration", 0)))
-                by_trial.setdefault(result["trial_id"], []).append((epoch, numbers))
+            for row, epoch, numbers in logged:
+                by_trial.setdefault(row["trial_id"], []).append((epoch, numbers))
             for trial_id, rows in by_trial.items():
                 self._recover_metrics(trial_id, rows)
         return added
@@ -135,10 +119,7 @@ class TrialRecorder(Callback):
         self._trials.upsert([self._trial_row(trial, "RUNNING", run_id)])
 
     def on_trial_result(self, iteration: int, trials: list, trial, result: dict, **info: Any) -> None:
-        numbers, _ = split_result(result)
-        epoch = int(numbers.get("epoch", result.get("training_iteration", 0)))
-        row = {**self._row_base(trial), "epoch": epoch, **numbers,
-               "wall_time_s": result.get("time_total_s"), "timestamp": result.get("timestamp")}
+        row, epoch, numbers = epoch_row(self._row_base(trial), result)
         self._epoch_rows.append(row)
         if epoch > self._logged_step.get(trial.trial_id, 0):
             self._pending.setdefault(trial.trial_id, []).append((epoch, numbers))

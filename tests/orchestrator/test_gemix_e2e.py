@@ -3,7 +3,6 @@ MLflow on SQLite), then the Parquet trials, the generator, sets and quality file
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest

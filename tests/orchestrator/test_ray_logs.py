@@ -2,8 +2,8 @@ import json
 
 import pandas as pd
 
-from orchestrator.ray_logs import epoch_rows_from_ray_logs
-from orchestrator.recorder import TrialRecorder, split_result
+from orchestrator.ray_logs import logged_epochs
+from orchestrator.recorder import TrialRecorder
 
 
 def write_log(trial_dir, trial_id, epochs, torn=False):
@@ -18,7 +18,7 @@ def write_log(trial_dir, trial_id, epochs, torn=False):
 def test_rows_are_rebuilt_from_every_trial_log_and_a_torn_last_line_is_skipped(tmp_path):
     write_log(tmp_path / "a", "aaa", [1, 2])
     write_log(tmp_path / "b", "bbb", [1], torn=True)
-    rows = epoch_rows_from_ray_logs(tmp_path, {"experiment": "demo", "invocation": "i", "stage": "grid"}, split_result)
+    rows = [row for row, _, _ in logged_epochs(tmp_path, {"experiment": "demo", "invocation": "i", "stage": "grid"})]
     assert sorted((r["trial_id"], r["epoch"]) for r in rows) == [("aaa", 1), ("aaa", 2), ("bbb", 1)]
     row = next(r for r in rows if r["trial_id"] == "aaa" and r["epoch"] == 2)
     assert row["test_acc"] == 0.2 and row["gamma"] == 2.8 and row["experiment"] == "demo"
