@@ -90,7 +90,7 @@ def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -
                             artifacts_dir=str(workdir.artifacts(name, invocation)))
     from orchestrator.datasets import load_for_plans
 
-    return plans, load_for_plans(plans, workdir.cache)
+    return plans, load_for_plans(plans, workdir.cache, smoke=options.smoke)
 
 
 def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSummary:
