@@ -16,6 +16,8 @@ import time
 import numpy as np
 import torch
 
+from workloads.device import synchronize
+
 
 def device_pipeline(images: torch.Tensor, batch: int, device: torch.device, seed: int) -> float:
     """Images/s of one epoch of `BatchAugment.train` over a device-resident uint8 set."""
@@ -24,14 +26,14 @@ def device_pipeline(images: torch.Tensor, batch: int, device: torch.device, seed
     aug = BatchAugment.from_train(images, flip=True, crop_padding=4, device=device)
     gen = torch.Generator(device).manual_seed(seed)
     shuffle = torch.Generator().manual_seed(seed)
-    _sync(device)
+    synchronize(device)
     start = time.perf_counter()
     order = torch.randperm(len(images), generator=shuffle).to(device)
     checksum = torch.zeros((), device=device)
     for i in range(0, len(images), batch):
         out = aug.train(images[order[i : i + batch]], gen)
         checksum += out[0, 0, 0, 0]  # consume the batch without a host sync
-    _sync(device)
+    synchronize(device)
     return len(images) / (time.perf_counter() - start)
 
 
@@ -70,11 +72,6 @@ def torchvision_pipeline(images: np.ndarray, labels: np.ndarray, batch: int, wor
     for x, _ in loader:
         n += len(x)
     return n / (time.perf_counter() - start)
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ import time
 
 import numpy as np
 import torch
+
+from workloads.device import synchronize
 import torch.nn.functional as F
 
 
@@ -61,7 +63,7 @@ class BareLoop:
     def epoch(self) -> float:
         self.model.train()
         n = len(self.y)
-        _sync(self.device)
+        synchronize(self.device)
         start = time.perf_counter()
         order = torch.randperm(n, generator=self.gen).to(self.device)
         for i in range(0, n, self.batch):
@@ -70,13 +72,8 @@ class BareLoop:
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
-        _sync(self.device)
+        synchronize(self.device)
         return n / (time.perf_counter() - start)
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def main() -> None:

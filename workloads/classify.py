@@ -36,7 +36,7 @@ from workloads.config import (
     validate_config,
 )
 from workloads.data import DatasetArrays, load_dataset
-from workloads.device import resolve_device
+from workloads.device import resolve_device, synchronize
 from workloads.losses import one_hot, soft_cross_entropy
 from workloads.manifold import TRAINER_METHODS, get_trainer_method
 from workloads.metrics import classification_metrics, confusion_json, confusion_matrix
@@ -146,9 +146,6 @@ class Trainer:
                     f"{int(labels.min())}..{int(labels.max())}"
                 )
 
-    def _sync(self) -> None:
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
 
     def train_epoch(self, epoch: int) -> tuple[float, float]:
         """One pass over the shuffled train split; returns (mean train loss, images per second).
@@ -164,7 +161,7 @@ class Trainer:
         n_batches = n // bs + (1 if n % bs >= 2 else 0)
         order = torch.randperm(n, generator=self.generators["shuffle"]).to(self.device)
         losses = torch.zeros(n_batches, device=self.device)
-        self._sync()
+        synchronize(self.device)
         start = time.perf_counter()
         seen = 0
         for step in range(n_batches):
@@ -184,7 +181,7 @@ class Trainer:
             self.optimizer.step()
             losses[step] = loss.detach() * len(idx)
             seen += len(idx)
-        self._sync()
+        synchronize(self.device)
         elapsed = time.perf_counter() - start
         finite = torch.isfinite(losses)
         if not bool(finite.all()):

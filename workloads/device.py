@@ -35,3 +35,9 @@ def resolve_device(name: str) -> torch.device:
     if not available:
         raise ValueError(f"device {name} is not available on this machine; use device=auto or cpu")
     return device
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work (a no-op on the CPU), so wall-clock timings are true."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
