@@ -19,3 +19,9 @@ def restore_threads():
 def digits() -> DatasetArrays:
     """The packaged digits dataset (8x8 grey, 10 classes)."""
     return load_dataset("digits")
+
+
+@pytest.fixture(scope="module")
+def ct_toy() -> DatasetArrays:
+    """The built-in tiny 3-class grey CT stand-in GeMix's smoke runs use."""
+    return load_dataset("ct-toy")

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 
-from workloads.data import load_dataset
 from workloads.gemix.config import validate_gan_stage, validate_quality_stage, validate_sets_stage
 from workloads.gemix.quality_stage import (classifier_head, measure_quality, penultimate_features, quality_path,
                                            tsne_coords)
@@ -23,11 +22,6 @@ ORCHESTRATED = dict(dataset="ct-toy", arch="small_cnn", method="quality", varian
                     nesterov=False, loss="bce", pretrained=False, train_sources="real", sets_images=40, **TINY_GAN)
 QUALITY = dict(quality_epochs=2, quality_samples=30, quality_tsne_samples=12)
 SOURCES = ("real", "mixup", "gemix")
-
-
-@pytest.fixture(scope="module")
-def ct_toy():
-    return load_dataset("ct-toy")
 
 
 @pytest.fixture(scope="module")

@@ -23,11 +23,6 @@ ORCHESTRATED = dict(dataset="ct-toy", arch="small_cnn", method="gan", variant="g
 
 
 @pytest.fixture(scope="module")
-def ct_toy():
-    return load_dataset("ct-toy")
-
-
-@pytest.fixture(scope="module")
 def trained(tmp_path_factory, ct_toy):
     """A gan-train run through a report callback that keeps every checkpoint (as Tune does)."""
     artifacts = tmp_path_factory.mktemp("artifacts")
