@@ -94,31 +94,31 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
 
-    from workloads.gan.config import validate_gan_config
+    from workloads.gan.config import GanConfig
     from workloads.gan.sample import sample_gemix
     from workloads.gan.train import GanTraining
 
-    cfg = validate_gan_config(dict(resolution=RES, batch_size=args.batch, device=args.device, ada=True,
+    cfg = GanConfig.from_flat(dict(resolution=RES, batch_size=args.batch, device=args.device, ada=True,
                                    ada_p_init=0.2, ada_kimg=1e9, r1_interval=16, r1_gamma=0.01, **ARCH))
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (2048, RES, RES, 1), dtype=np.uint8)
     run = GanTraining(cfg, images, np.arange(len(images)) % K, K)
-    g_width = matched_width(n_params(run.G), lambda w: DCGANGenerator(cfg["z_dim"], w))
+    g_width = matched_width(n_params(run.G), lambda w: DCGANGenerator(cfg.z_dim, w))
     d_width = matched_width(n_params(run.D), DCGANDiscriminator)
-    dc_g = DCGANGenerator(cfg["z_dim"], g_width).to(device)
+    dc_g = DCGANGenerator(cfg.z_dim, g_width).to(device)
     dc_d = DCGANDiscriminator(d_width).to(device)
     dc_gopt = torch.optim.Adam(dc_g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     dc_dopt = torch.optim.Adam(dc_d.parameters(), lr=2e-4, betas=(0.5, 0.999))
     real = torch.from_numpy(images).permute(0, 3, 1, 2).float().div(127.5).sub(1).to(device)
 
     def dcgan_step() -> None:
-        z = torch.randn(args.batch, cfg["z_dim"], device=device)
+        z = torch.randn(args.batch, cfg.z_dim, device=device)
         g_loss = F.softplus(-dc_d(dc_g(z))).mean()
         dc_gopt.zero_grad(set_to_none=True)
         g_loss.backward()
         dc_gopt.step()
         with torch.no_grad():
-            fake = dc_g(torch.randn(args.batch, cfg["z_dim"], device=device))
+            fake = dc_g(torch.randn(args.batch, cfg.z_dim, device=device))
         x = real[torch.randint(len(real), (args.batch,), device=device)]
         d_loss = F.softplus(dc_d(fake)).mean() + F.softplus(-dc_d(x)).mean()
         dc_dopt.zero_grad(set_to_none=True)
@@ -129,7 +129,7 @@ def main() -> None:
     def dcgan_sample() -> None:
         dc_g.eval()
         for s in range(0, args.sample_images, args.sample_batch):
-            out = dc_g(torch.randn(min(args.sample_batch, args.sample_images - s), cfg["z_dim"], device=device))
+            out = dc_g(torch.randn(min(args.sample_batch, args.sample_images - s), cfg.z_dim, device=device))
             ((out + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).cpu()
         dc_g.train()
 
@@ -141,7 +141,7 @@ def main() -> None:
     def ours_forward() -> None:
         for s in range(0, args.sample_images, args.sample_batch):
             n = min(args.sample_batch, args.sample_images - s)
-            run.G_ema(torch.randn(n, cfg["z_dim"], device=device), torch.eye(K, device=device)[torch.arange(n) % K])
+            run.G_ema(torch.randn(n, cfg.z_dim, device=device), torch.eye(K, device=device)[torch.arange(n) % K])
 
     steps = 16
     for fn in (dcgan_step, run.train_step, dcgan_sample, ours_sample):  # warm-up

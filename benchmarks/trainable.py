@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="print every block's images/s")
     args = parser.parse_args()
 
-    from workloads.classify import Trainer, resolve_device, validate_config
+    from workloads.classify import Trainer, resolve_device, validate
 
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
@@ -100,7 +100,7 @@ def main() -> None:
         "erm, no augmentation": {**base, "method": "erm"},
         "zeta (gamma 2.8), flip + crop 4": {**base, "method": "zeta", "gamma": 2.8, "flip": True, "crop_padding": 4},
     }
-    trainers = {name: Trainer(validate_config(cfg), data) for name, cfg in variants.items()}
+    trainers = {name: Trainer(validate(cfg), data) for name, cfg in variants.items()}
     bare = BareLoop(data, device, args.batch)
 
     # Warm-up (allocator, oneDNN primitives, cuDNN autotuning) outside the timed blocks.

@@ -16,7 +16,7 @@
 
 Stage keys: `gan_*` (every GAN setting, e.g. `--set gan_steps=50000`), `sets_*` (`sets_images`, ...),
 `quality_*` (`quality_epochs`, `quality_samples`, ...);
-see workloads/gemix/config.py. The paper trains ImageNet-pretrained classifiers; weights cannot be
+see the `Config` of each module in workloads/gemix/. The paper trains ImageNet-pretrained classifiers; weights cannot be
 downloaded at run time, so `pretrained` is false by default: put timm weights where
 `workloads.models.find_pretrained` looks and run with `--set pretrained=true`.
 The paper does not state the GAN's training length; `gan_steps` (25,000 x batch 32 = 800 kimg) is ours.

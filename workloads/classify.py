@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from typing import Any, Callable, Optional
+from typing import Any, Mapping, Optional
 
 import numpy as np
 import torch
@@ -28,24 +28,17 @@ import torch.nn.functional as F
 
 from workloads.augment import BatchAugment
 from workloads.checkpoint import capture_rng_state, load_checkpoint, restore_rng_state, save_checkpoint
-from workloads.config import (
-    CONFIG_DEFAULTS,
-    effective_epochs,
-    effective_milestones,
-    mixer_params,
-    validate_config,
-)
+from workloads.config import ClassifyConfig
 from workloads.data import DatasetArrays, load_dataset
 from workloads.device import resolve_device, synchronize
 from workloads.losses import one_hot, soft_cross_entropy
-from workloads.manifold import TRAINER_METHODS, get_trainer_method
 from workloads.metrics import classification_metrics, confusion_json, confusion_matrix
 from workloads.models import build_model, manifold_layers
 from workloads.train_sources import load_train_sources
+from workloads.trainable import Report
 
-__all__ = ["CONFIG_DEFAULTS", "Trainer", "resolve_device", "train", "validate_config"]
-
-Report = Callable[[dict[str, Any], Optional[str]], None]
+Config = ClassifyConfig
+__all__ = ["Config", "Trainer", "build_trainer", "resolve_device", "train", "validate"]
 
 
 def seed_everything(seed: int) -> None:
@@ -67,13 +60,12 @@ def _to_device(array: np.ndarray, device: torch.device) -> torch.Tensor:
 class Trainer:
     """The state of one trial: device-resident data, model, optimizer, scheduler, mixer, generators."""
 
-    def __init__(self, cfg: dict[str, Any], data: DatasetArrays) -> None:
-        from workloads.mixing import get_mixer
-
+    def __init__(self, cfg: ClassifyConfig, data: DatasetArrays) -> None:
         self.cfg = cfg
-        self.device = resolve_device(cfg["device"])
+        self.data = data
+        self.device = resolve_device(cfg.device)
         self.num_classes = data.num_classes
-        seed = cfg["seed"]
+        seed = cfg.seed
         seed_everything(seed)
         self.x = {name: _to_device(s.images, self.device) for name, s in data.splits.items()}
         self.y = {name: _to_device(s.labels, self.device).long() for name, s in data.splits.items()}
@@ -88,24 +80,24 @@ class Trainer:
             del self.y["train"]  # the real labels are inside train_soft now
         # Normalization statistics of the real train split, which val and test resemble.
         self.augment = BatchAugment.from_train(
-            data.splits["train"].images, flip=cfg["flip"], crop_padding=cfg["crop_padding"], device=self.device
+            data.splits["train"].images, flip=cfg.flip, crop_padding=cfg.crop_padding, device=self.device
         )
         self.model = build_model(
-            cfg["arch"], data.channels, data.num_classes, data.image_size, cfg["pretrained"], cfg["pretrained_path"]
+            cfg.arch, data.channels, data.num_classes, data.image_size, cfg.pretrained, cfg.pretrained_path
         ).to(self.device)
         self.optimizer = self._make_optimizer()
-        self.total_epochs = effective_epochs(cfg)
+        self.total_epochs = cfg.epochs_total
         self.scheduler = torch.optim.lr_scheduler.MultiStepLR(
-            self.optimizer, milestones=effective_milestones(cfg), gamma=cfg["lr_decay"]
+            self.optimizer, milestones=cfg.milestones_total, gamma=cfg.lr_decay
         )
         # Exactly one of the two: an input mixer, or a trainer-level method with its mixable layers.
         self.mixer = None
         self.manifold = None
-        if cfg["method"] in TRAINER_METHODS:
-            self.manifold = get_trainer_method(cfg["method"], **mixer_params(cfg))
-            self.mix_layers = manifold_layers(cfg["arch"], self.model)
+        if cfg.is_trainer_method:
+            self.manifold = cfg.build_method()
+            self.mix_layers = manifold_layers(cfg.arch, self.model)
         else:
-            self.mixer = get_mixer(cfg["method"], **mixer_params(cfg))
+            self.mixer = cfg.build_method()
         # Separate streams, so changing one consumer (e.g. crop on/off) leaves the others' draws alone.
         # The mixer's generator stays on the CPU: mixers draw their small (N, N) weights on the
         # generator's device and read some draws back as Python floats, which on a GPU would be a
@@ -121,15 +113,14 @@ class Trainer:
     def _make_optimizer(self) -> torch.optim.Optimizer:
         cfg = self.cfg
         params = self.model.parameters()
-        if cfg["optimizer"] == "adam":
-            return torch.optim.Adam(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"])
-        return torch.optim.SGD(
-            params, lr=cfg["lr"], momentum=cfg["momentum"], nesterov=cfg["nesterov"], weight_decay=cfg["weight_decay"]
-        )
+        if cfg.optimizer == "adam":
+            return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov,
+                               weight_decay=cfg.weight_decay)
 
     def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Mean loss of logits `(N, K)` against probability targets `(N, K)`."""
-        if self.cfg["loss"] == "bce":
+        if self.cfg.loss == "bce":
             return F.binary_cross_entropy_with_logits(logits, targets)
         return soft_cross_entropy(logits, targets)
 
@@ -156,7 +147,7 @@ class Trainer:
         self.model.train()
         x_all = self.x["train"]
         n = len(x_all)
-        bs = self.cfg["batch_size"]
+        bs = self.cfg.batch_size
         # A trailing batch of one sample is dropped: batch norm cannot train on it.
         n_batches = n // bs + (1 if n % bs >= 2 else 0)
         order = torch.randperm(n, generator=self.generators["shuffle"]).to(self.device)
@@ -196,7 +187,7 @@ class Trainer:
         """`{split}_loss` and the classification metrics of `split`, without augmentation or mixing."""
         self.model.eval()
         x_all, y_all = self.x[split], self.y[split]
-        ebs = self.cfg["eval_batch_size"]
+        ebs = self.cfg.eval_batch_size
         logits = torch.cat(
             [self.model(self.augment.eval(x_all[i : i + ebs])).float() for i in range(0, len(y_all), ebs)]
         )
@@ -234,7 +225,7 @@ class Trainer:
             "scheduler": self.scheduler.state_dict(),
             "rng": capture_rng_state(self.generators),
             "metrics": self.last_metrics,
-            "config": dict(self.cfg),
+            "config": self.cfg.to_flat(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -246,21 +237,35 @@ class Trainer:
         self.last_metrics = dict(state["metrics"])
 
 
-def prepare_data(cfg: dict[str, Any], data: Optional[DatasetArrays] = None) -> DatasetArrays:
+def prepare_data(cfg: ClassifyConfig, data: Optional[DatasetArrays] = None) -> DatasetArrays:
     """The config's dataset (`data` if given, else read from `data_root`), capped at `subset` per split
     and at `train_subset` training samples (a limited-data regime, where mixing matters most)."""
     if data is None:
-        data = load_dataset(cfg["dataset"], cfg["data_root"])
-    data = data.subset(cfg["subset"])
-    if cfg["train_subset"]:
+        data = load_dataset(cfg.dataset, cfg.data_root)
+    data = data.subset(cfg.subset)
+    if cfg.train_subset:
         train_only = DatasetArrays(data.name, data.class_names, {"train": data.splits["train"]})
         data = DatasetArrays(data.name, data.class_names,
-                             {**data.splits, "train": train_only.subset(cfg["train_subset"]).splits["train"]})
+                             {**data.splits, "train": train_only.subset(cfg.train_subset).splits["train"]})
     return data
 
 
+def validate(config: Mapping[str, Any]) -> ClassifyConfig:
+    """The typed config of a flat one (ValueError naming the key and the valid choices otherwise)."""
+    return ClassifyConfig.from_flat(config)
+
+
+def build_trainer(config: Mapping[str, Any] | ClassifyConfig, data: Optional[DatasetArrays] = None) -> Trainer:
+    """A ready Trainer (epoch 0) for a flat or typed config: what other trainables use to train a
+    classifier of their own (e.g. GeMix's quality oracle)."""
+    cfg = config if isinstance(config, ClassifyConfig) else validate(config)
+    if cfg.num_threads:
+        torch.set_num_threads(cfg.num_threads)
+    return Trainer(cfg, prepare_data(cfg, data))
+
+
 def train(
-    config: dict[str, Any],
+    config: Mapping[str, Any],
     report: Report,
     checkpoint: Optional[str] = None,
     *,
@@ -268,21 +273,19 @@ def train(
 ) -> dict[str, Any]:
     """Train one trial for `epochs * epochs_factor` epochs; returns the final epoch's metrics.
 
-    config: flat dict of the keys in CONFIG_DEFAULTS (missing keys take their defaults).
+    config: flat dict of `ClassifyConfig`'s keys (missing keys take their defaults).
     report: called once per epoch with the metrics and a checkpoint directory (or None on epochs
         skipped by `checkpoint_every`); the directory is deleted when `report` returns, so copy it then.
     checkpoint: a directory written by an earlier call, to resume after its epoch.
     data: the prepared dataset (shared by the orchestrator); read from `data_root` when None.
     """
-    cfg = validate_config(config)
-    if cfg["num_threads"]:
-        torch.set_num_threads(cfg["num_threads"])
-    trainer = Trainer(cfg, prepare_data(cfg, data))
+    trainer = build_trainer(config, data)
+    cfg = trainer.cfg
     if checkpoint is not None:
         trainer.load_state_dict(load_checkpoint(checkpoint))
     while trainer.epoch < trainer.total_epochs:
         metrics = trainer.run_epoch()
-        if trainer.epoch % cfg["checkpoint_every"] == 0 or trainer.epoch == trainer.total_epochs:
+        if trainer.epoch % cfg.checkpoint_every == 0 or trainer.epoch == trainer.total_epochs:
             directory = tempfile.mkdtemp(prefix="mixbench-ckpt-")
             try:
                 save_checkpoint(directory, trainer.state_dict())

@@ -5,16 +5,34 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 DEFAULTS = {"dataset": "digits", "epochs": 3, "gamma": 2.8, "weight_decay": 5e-4, "seed": 0, "hold_s": 0.0}
 
 
-def validate(config: dict[str, Any]) -> dict[str, Any]:
-    """Defaults filled in; any other key is carried along untouched (these trainables read few)."""
-    return {**DEFAULTS, **config}
+class Config:
+    """The noop config: defaults filled in; any other key is carried along untouched (these trainables
+    read few, and run any experiment's configs)."""
+
+    def __init__(self, flat: Mapping[str, Any]) -> None:
+        self.flat = {**DEFAULTS, **flat}
+
+    @classmethod
+    def keys(cls) -> frozenset[str]:
+        return frozenset(DEFAULTS)
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return dict(DEFAULTS)
+
+    @classmethod
+    def from_flat(cls, flat: Mapping[str, Any]) -> "Config":
+        return cls(flat)
+
+    def to_flat(self) -> dict[str, Any]:
+        return dict(self.flat)
 
 
 def train(config: dict[str, Any], report: Callable, checkpoint: str | None = None, *, data=None) -> dict:

@@ -1,13 +1,13 @@
 """Fabricated trials Parquet for the report tests (no tests here): rows as the runner's recorder
-writes them, and the runner's `latest` invocation marker and `mixbench.json` options record."""
+writes them, and the invocation record (`mixbench.json` and the `latest` marker) the runner saves."""
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable
 
 import numpy as np
 
-from orchestrator.recorder import trials_table
+from orchestrator.record.invocation import Invocation, RunOptions
+from orchestrator.record.results import trials_table
 from orchestrator.workdir import WorkDir
 
 METRICS = ("test_acc", "test_err", "test_bacc", "test_f1_macro", "test_f1_micro", "test_auc")
@@ -28,14 +28,8 @@ def write_trials(workdir: WorkDir, experiment: str, rows: Iterable[dict[str, Any
     full = [{"experiment": experiment, "invocation": invocation, "trial_id": f"t{i:04d}", "method": "x",
              "error": None, **row} for i, row in enumerate(rows)]
     trials_table(workdir.results).upsert(full)
-    marker = workdir.ray / experiment / "latest"
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(invocation)
-    if smoke is not None or sets is not None:
-        record = workdir.ray / experiment / invocation / "mixbench.json"
-        record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps({"experiment": experiment, "invocation": invocation,
-                                      "options": {"smoke": bool(smoke), "sets": sets or {}}}))
+    options = RunOptions(smoke=bool(smoke), sets=dict(sets or {}))
+    Invocation(experiment, invocation, options, workdir.default_tracking_uri()).save(workdir)
     return full
 
 

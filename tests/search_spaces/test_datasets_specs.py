@@ -69,10 +69,10 @@ def test_recipe_is_a_fresh_copy():
 
 @pytest.mark.parametrize("name", list(DATASET_SPECS))
 def test_recipe_keys_are_trainable_config_keys(name):
-    from workloads.config import CONFIG_DEFAULTS, LOSSES, OPTIMIZERS
+    from workloads.config import LOSSES, OPTIMIZERS, ClassifyConfig
 
     recipe = recipe_for(name)
-    assert set(recipe) <= set(CONFIG_DEFAULTS)
+    assert set(recipe) <= ClassifyConfig.keys()
     assert recipe["optimizer"] in OPTIMIZERS and recipe["loss"] in LOSSES
 
 

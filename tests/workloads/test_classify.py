@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from workloads.classify import CONFIG_DEFAULTS, train, validate_config
+from workloads.classify import train, validate
 from workloads.data import DatasetArrays, Split
 from workloads.manifold import TRAINER_METHODS
 from workloads.mixing import MIXERS
@@ -156,7 +156,7 @@ def test_manifold_mixup_mixes_hidden_layers_in_training(digits: DatasetArrays, m
         return d
 
     monkeypatch.setattr(ManifoldMixup, "draw", spy)
-    trainer = Trainer(validate_config({**FAST, "method": "manifold-mixup", "subset": 320, "batch_size": 16}), digits.subset(320))
+    trainer = Trainer(validate({**FAST, "method": "manifold-mixup", "subset": 320, "batch_size": 16}), digits.subset(320))
     assert trainer.mixer is None and trainer.manifold.alpha == 2.0  # Verma et al.'s default
     trainer.run_epoch()
     assert len(layers_used) == 20 and set(layers_used) == {0, 1, 2, 3}
@@ -214,99 +214,6 @@ def test_num_threads_is_applied(digits: DatasetArrays) -> None:
     assert torch.get_num_threads() == 1
 
 
-def test_config_defaults_list_every_key() -> None:
-    required = {
-        "dataset", "data_root", "arch", "method", "variant", "gamma", "gamma_range", "alpha", "t",
-        "epochs", "batch_size", "eval_batch_size", "lr", "momentum", "nesterov", "weight_decay",
-        "milestones", "lr_decay", "optimizer", "loss", "pretrained", "seed", "device", "subset",
-        "checkpoint_every", "num_threads", "flip", "crop_padding", "epochs_factor", "train_sources",
-        "artifacts_dir",
-    }
-    assert required <= set(CONFIG_DEFAULTS)
-    assert CONFIG_DEFAULTS["momentum"] == 0.9 and CONFIG_DEFAULTS["nesterov"] is True
-    assert CONFIG_DEFAULTS["pretrained"] is False and CONFIG_DEFAULTS["device"] == "auto"
-    assert validate_config({}) == CONFIG_DEFAULTS | {"milestones": []}
-
-
-def test_validate_config_accepts_manifold_mixup_and_its_keys() -> None:
-    from workloads.config import effective_epochs, effective_milestones, mixer_params
-
-    cfg = validate_config({"method": "manifold-mixup", "epochs": 20, "epochs_factor": 10.0, "milestones": [5, 15]})
-    assert cfg["epochs"] == 20 and cfg["epochs_factor"] == 10  # the recipe's own epochs are kept
-    assert effective_epochs(cfg) == 200 and effective_milestones(cfg) == [50, 150]
-    assert mixer_params(cfg) == {}  # alpha unset: the method's own default (2.0)
-    assert mixer_params({**cfg, "alpha": 1.5, "gamma": 2.8}) == {"alpha": 1.5}
-    # alpha's default differs between mixup (1.0) and manifold mixup (2.0): None = "the method's own"
-    assert CONFIG_DEFAULTS["alpha"] is None and CONFIG_DEFAULTS["epochs_factor"] == 1
-    assert CONFIG_DEFAULTS["train_sources"] == "real" and CONFIG_DEFAULTS["artifacts_dir"] is None
-    cfg = validate_config({"train_sources": "real+mmixup+gemix", "artifacts_dir": "/tmp/art"})
-    assert cfg["train_sources"] == "real+mmixup+gemix"
-
-
-def test_validate_config_drops_the_gemix_stages_keys() -> None:
-    # GeMix Table I hands one flat config to the GAN, sets and classifier stages.
-    cfg = validate_config({"gan_steps": 30, "sets_images": 64, "subset": 10, "epochs": 2})
-    assert "gan_steps" not in cfg and "sets_images" not in cfg
-    assert cfg["subset"] == 10 and cfg["epochs"] == 2
-    with pytest.raises(ValueError, match=r"unknown config key\(s\) gan_stepz"):
-        validate_config({"gan_stepz": 30})
-
-
-def test_validate_config_normalizes() -> None:
-    cfg = validate_config({"epochs": 5.0, "milestones": "3, 4", "nesterov": "false", "lr": 1})
-    assert cfg["epochs"] == 5 and isinstance(cfg["epochs"], int)
-    assert cfg["milestones"] == [3, 4]
-    assert cfg["nesterov"] is False
-    assert cfg["lr"] == 1.0 and isinstance(cfg["lr"], float)
-
-
-@pytest.mark.parametrize(
-    ("override", "pattern"),
-    [
-        ({"learning_rate": 0.1}, r"unknown config key\(s\) learning_rate; valid keys: .*lr"),
-        ({"dataset": "nope"}, r"unknown dataset 'nope'; valid choices: .*digits"),
-        ({"arch": "vgg"}, r"unknown arch 'vgg'; valid choices: .*small_cnn"),
-        ({"method": "cutmix2"}, r"unknown method 'cutmix2'; valid choices: .*erm"),
-        ({"optimizer": "rmsprop"}, r"unknown optimizer 'rmsprop'; valid choices: sgd, adam"),
-        ({"loss": "mse"}, r"unknown loss 'mse'; valid choices: soft_ce, bce"),
-        ({"lr": 0}, r"lr must be a number in \(0.0, inf\)"),
-        ({"lr": float("nan")}, r"lr must be a number"),
-        ({"momentum": 1.0}, r"momentum must be a number in \[0.0, 1.0\)"),
-        ({"weight_decay": -1e-4}, r"weight_decay must be a number in \[0.0, inf\)"),
-        ({"lr_decay": 0}, r"lr_decay must be a number in \(0.0, 1.0\]"),
-        ({"epochs": 0}, r"epochs must be an integer >= 1"),
-        ({"epochs": 2.5}, r"epochs must be an integer >= 1"),
-        ({"epochs_factor": 0}, r"epochs_factor must be an integer >= 1"),
-        ({"method": "manifold-mixup", "alpha": -1}, r"alpha must be a finite number > 0"),
-        ({"train_sources": "real+gan"}, r"unknown source\(s\) 'gan'; valid choices: real, mixup, mmixup, gemix"),
-        ({"train_sources": ""}, r"unknown source\(s\) ''; valid choices: real, mixup"),
-        ({"train_sources": ["real"]}, r"train_sources must be a string of '\+'-joined names"),
-        ({"train_sources": "real+gemix+real"}, r"names a source twice"),
-        ({"train_sources": "real+gemix"}, r"train_sources 'real\+gemix' needs artifacts_dir"),
-        ({"artifacts_dir": "runs/art"}, r"artifacts_dir must be an absolute folder path or null"),
-        ({"batch_size": 1}, r"batch_size must be an integer >= 2"),
-        ({"subset": 0}, r"subset must be an integer >= 1 or null"),
-        ({"checkpoint_every": 0}, r"checkpoint_every must be an integer >= 1"),
-        ({"crop_padding": -1}, r"crop_padding must be an integer >= 0"),
-        ({"flip": "yes"}, r"flip must be true or false"),
-        ({"milestones": [5, 3]}, r"milestones must be increasing positive epoch numbers"),
-        ({"device": "gpu"}, r"device must be one of auto, cpu, cuda, cuda:N, mps"),
-        ({"momentum": 0.0}, r"nesterov=true needs momentum in \(0, 1\)"),
-        ({"pretrained": True}, r"arch 'small_cnn' has no pretrained weights; set pretrained=false"),
-    ],
-)
-def test_validate_config_rejects(override: dict, pattern: str) -> None:
-    with pytest.raises(ValueError, match=pattern):
-        validate_config(override)
-
-
-def test_validate_config_checks_pretrained_weights_exist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_HOME", str(tmp_path))
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    with pytest.raises(ValueError, match="pretrained weights for resnet18 not found locally"):
-        validate_config({"arch": "resnet18", "pretrained": True})
-
-
 def test_labels_out_of_range_raise(digits: DatasetArrays) -> None:
     splits = dict(digits.splits)
     bad = splits["val"].labels.copy()
@@ -328,7 +235,7 @@ def test_read_only_shared_arrays_are_used_without_copy_or_warning(digits: Datase
         labels.setflags(write=False)
         splits[name] = Split(images, labels)
     data = DatasetArrays("digits", digits.class_names, splits)
-    trainer = Trainer(validate_config({**FAST, "epochs": 1}), data)
+    trainer = Trainer(validate({**FAST, "epochs": 1}), data)
     assert trainer.x["train"].data_ptr() == splits["train"].images.ctypes.data
     trainer.run_epoch()
     assert not splits["train"].images.flags.writeable
@@ -336,11 +243,10 @@ def test_read_only_shared_arrays_are_used_without_copy_or_warning(digits: Datase
 
 def test_train_subset_caps_only_the_training_split_stratified(digits):
     from workloads.classify import prepare_data
-    from workloads.config import validate_config
 
-    data = prepare_data(validate_config({"dataset": "digits", "train_subset": 60}), digits)
+    data = prepare_data(validate({"dataset": "digits", "train_subset": 60}), digits)
     assert len(data.splits["train"]) == 60
     assert sorted(set(data.splits["train"].labels.tolist())) == list(range(10))  # 6 per class
     assert len(data.splits["test"]) == len(digits.splits["test"]) and len(data.splits["val"]) == len(digits.splits["val"])
     with pytest.raises(ValueError, match="train_subset"):
-        validate_config({"train_subset": 0})
+        validate({"train_subset": 0})

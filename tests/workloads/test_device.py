@@ -49,10 +49,10 @@ def test_classifier_and_gan_share_it():
 
 
 def test_trainables_refuse_a_missing_device(monkeypatch):
-    from workloads.gan.config import validate_gan_config
+    from workloads.gan.config import GanConfig
 
     fake_machine(monkeypatch, 0, False)
     with pytest.raises(ValueError, match=f"^device cuda {MISSING}$"):
         classify.train({"device": "cuda", "epochs": 1, "subset": 20}, lambda metrics, checkpoint: None)
     with pytest.raises(ValueError, match=f"^device cuda:0 {MISSING}$"):
-        validate_gan_config({"device": "cuda:0"})
+        GanConfig.from_flat({"device": "cuda:0"})

@@ -12,7 +12,7 @@ from PIL import Image
 
 from workloads.checkpoint import load_checkpoint
 from workloads.gan.ada import AdaController, AugmentPipe
-from workloads.gan.config import GAN_CONFIG_DEFAULTS, validate_gan_config
+from workloads.gan.config import GanConfig
 from workloads.gan.discriminator import Discriminator
 from workloads.gan.ema import ema_beta, make_ema, update_ema
 from workloads.gan.layers import normalize_2nd_moment
@@ -161,12 +161,12 @@ def test_ema_half_life():
 # -- config ------------------------------------------------------------------------------------------
 
 def test_config_defaults_and_validation():
-    cfg = validate_gan_config({})
-    assert cfg == GAN_CONFIG_DEFAULTS and cfg["ada_target"] == 0.6
+    cfg = GanConfig.from_flat({})
+    assert cfg == GanConfig() and cfg.to_flat() == GanConfig.defaults() and cfg.ada_target == 0.6
     for bad, key in [({"resolution": 48}, "resolution"), ({"lr": 0}, "lr"), ({"ada_target": 1.5}, "ada_target"),
                      ({"batch_size": 1}, "batch_size"), ({"r1_gama": 1}, "r1_gama"), ({"device": "tpu"}, "device")]:
         with pytest.raises(ValueError, match=key):
-            validate_gan_config(bad)
+            GanConfig.from_flat(bad)
 
 
 # -- training ----------------------------------------------------------------------------------------
@@ -227,7 +227,7 @@ def test_resume_refuses_other_network_shapes(digits, tmp_path):
 def test_labels_out_of_range_are_refused_once_up_front():
     from workloads.gan.train import GanTraining
 
-    cfg = validate_gan_config(dict(resolution=16, channel_base=64, channel_max=8, z_dim=4, w_dim=4, batch_size=2,
+    cfg = GanConfig.from_flat(dict(resolution=16, channel_base=64, channel_max=8, z_dim=4, w_dim=4, batch_size=2,
                                    device="cpu", grid_cols=1))
     images = np.zeros((4, 16, 16, 1), np.uint8)
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\), got 0..3"):

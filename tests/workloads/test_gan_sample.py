@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from workloads.gan.config import validate_gan_config
+from workloads.gan.config import GanConfig
 from workloads.gan.grid import to_uint8
 from workloads.gan.quality import fid_kid, oracle_quality
 from workloads.gan.sample import (
@@ -118,7 +118,7 @@ def test_byo_generator_module_callable_forms():
 
 @pytest.fixture(scope="module")
 def checkpoint_dir(tmp_path_factory):
-    cfg = validate_gan_config(dict(resolution=16, channel_base=128, channel_max=16, z_dim=8, w_dim=8,
+    cfg = GanConfig.from_flat(dict(resolution=16, channel_base=128, channel_max=16, z_dim=8, w_dim=8,
                                    batch_size=4, device="cpu", grid_cols=2))
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(12, 16, 16, 1), dtype=np.uint8)

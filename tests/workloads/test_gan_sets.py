@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from workloads.data.types import Split
-from workloads.gan.config import validate_gan_config
+from workloads.gan.config import GanConfig
 from workloads.gan.sets import (
     SoftSet,
     as_training_source,
@@ -97,7 +97,7 @@ def test_mmixup_set_mixes_one_image_per_class():
 
 
 def test_gemix_set_records_generator_hash(tmp_path):
-    cfg = validate_gan_config(dict(resolution=16, channel_base=128, channel_max=16, z_dim=8, w_dim=8,
+    cfg = GanConfig.from_flat(dict(resolution=16, channel_base=128, channel_max=16, z_dim=8, w_dim=8,
                                    batch_size=4, device="cpu", grid_cols=1))
     real = constant_real(4, 16)
     run = GanTraining(cfg, real.images, real.labels, K)

@@ -9,14 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from workloads.gemix.config import validate_gan_stage, validate_quality_stage, validate_sets_stage
-from workloads.gemix.quality_stage import (classifier_head, measure_quality, penultimate_features, quality_path,
-                                           tsne_coords)
-from workloads.gemix.stages import make_sets, train_gan_stage
+from workloads.artifacts import quality_dir as quality_path
+from workloads.gemix import gan_stage, quality_stage, sets_stage
+from workloads.gemix.quality_stage import QualityStageConfig, classifier_head, penultimate_features, tsne_coords
 
 TINY_GAN = dict(gan_resolution=32, gan_channel_base=256, gan_channel_max=16, gan_z_dim=16, gan_w_dim=16,
                 gan_batch_size=8, gan_steps=2, gan_report_every=2, gan_images_per_class=16, gan_ema_kimg=0.01)
-# What the orchestrator hands every stage of gemix-table1 under --smoke (other stages' keys included).
+# gemix-table1's keys under --smoke; each stage takes its own (`own`, as the planner does).
 ORCHESTRATED = dict(dataset="ct-toy", arch="small_cnn", method="quality", variant="quality", seed=0, data_root=None,
                     device="cpu", epochs=1, subset=96, batch_size=32, lr=1e-3, optimizer="adam", momentum=0.0,
                     nesterov=False, loss="bce", pretrained=False, train_sources="real", sets_images=40, **TINY_GAN)
@@ -24,13 +23,22 @@ QUALITY = dict(quality_epochs=2, quality_samples=30, quality_tsne_samples=12)
 SOURCES = ("real", "mixup", "gemix")
 
 
+def own(stage, config: dict) -> dict:
+    """The keys of `config` that the stage's trainable takes (what the planner hands it)."""
+    return {k: v for k, v in config.items() if k in stage.Config.keys()}
+
+
+def measure_quality(config: dict, report, data=None) -> dict:
+    return quality_stage.train(own(quality_stage, config), report, data=data)
+
+
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory, ct_toy):
     """A tiny generator trained here, the sets written from it, then the quality stage."""
     artifacts = tmp_path_factory.mktemp("artifacts")
     config = {**ORCHESTRATED, **QUALITY, "artifacts_dir": str(artifacts)}
-    train_gan_stage(config, lambda m, d: None, data=ct_toy)
-    make_sets(config, lambda m, d: None, data=ct_toy)
+    gan_stage.train(own(gan_stage, config), lambda m, d: None, data=ct_toy)
+    sets_stage.train(own(sets_stage, config), lambda m, d: None, data=ct_toy)
     reports = []
     final = measure_quality(config, lambda m, d: reports.append((m, d)), data=ct_toy)
     return artifacts, config, reports, final
@@ -90,8 +98,8 @@ def test_reports_the_metrics_once_matching_quality_json(measured):
 
 
 def test_the_report_section_renders_a_table_and_fig3_png(measured, tmp_path):
-    from orchestrator.gemix_report import quality_section
-    from orchestrator.report_index import Doc
+    from orchestrator.report.gemix_sections import quality_section
+    from orchestrator.report.index import Doc
 
     artifacts, _, _, _ = measured
     doc = Doc("gemix-table1")
@@ -117,11 +125,19 @@ def test_a_missing_generator_is_a_value_error_naming_the_gan_stage(tmp_path, ct_
 
 # -- config ---------------------------------------------------------------------------------------
 
+def validate_quality_stage(config: dict) -> dict:
+    return QualityStageConfig.from_flat(config).to_flat()
+
+
 def test_quality_config_keeps_its_keys_and_the_oracles_recipe(tmp_path):
-    cfg = validate_quality_stage({**ORCHESTRATED, **QUALITY, "artifacts_dir": str(tmp_path), "quality_epochs": 3.0})
-    assert cfg["quality_epochs"] == 3 and isinstance(cfg["quality_epochs"], int)
-    assert cfg["lr"] == 1e-3 and cfg["optimizer"] == "adam" and cfg["loss"] == "bce"
-    assert not any(key.startswith(("gan_", "sets_")) for key in cfg) and "epochs" not in cfg
+    config = own(quality_stage, {**ORCHESTRATED, **QUALITY, "artifacts_dir": str(tmp_path), "quality_epochs": 3.0})
+    cfg = QualityStageConfig.from_flat(config)
+    assert cfg.quality_epochs == 3 and isinstance(cfg.quality_epochs, int)
+    assert cfg.lr == 1e-3 and cfg.optimizer == "adam" and cfg.loss == "bce"
+    assert not any(key.startswith(("gan_", "sets_")) for key in cfg.to_flat()) and "epochs" not in cfg.to_flat()
+    oracle = cfg.oracle
+    assert oracle["epochs"] == 3 and oracle["method"] == "erm" and oracle["lr"] == 1e-3 and oracle["arch"] == "small_cnn"
+    assert "momentum" in oracle and "flip" not in oracle  # only the recipe keys that are set
     assert validate_quality_stage({"artifacts_dir": str(tmp_path)})["quality_samples"] == 2000
 
 
@@ -135,16 +151,7 @@ def test_quality_config_keeps_its_keys_and_the_oracles_recipe(tmp_path):
 ])
 def test_quality_config_rejects_bad_values_naming_the_key(tmp_path, key, value, match):
     with pytest.raises(ValueError, match=match):
-        validate_quality_stage({**ORCHESTRATED, "artifacts_dir": str(tmp_path), key: value})
-
-
-def test_every_other_stage_accepts_and_drops_the_quality_keys(tmp_path):
-    from workloads.config import validate_config
-
-    config = {**ORCHESTRATED, **QUALITY, "artifacts_dir": str(tmp_path)}
-    for checked in (validate_gan_stage(config), validate_sets_stage(config),
-                    validate_config({**config, "method": "erm"})):
-        assert not any(key.startswith("quality_") for key in checked)
+        validate_quality_stage({**own(quality_stage, ORCHESTRATED), "artifacts_dir": str(tmp_path), key: value})
 
 
 # -- features and t-SNE ---------------------------------------------------------------------------

@@ -9,17 +9,18 @@ import pytest
 
 from workloads.data import load_dataset
 from workloads.gan.sets import is_set, load_set
-from workloads.gemix.config import validate_gan_stage, validate_sets_stage
-from workloads.gemix.stages import (SET_NAMES, balanced_subset, export_generator, generator_path, make_sets,
-                                    train_gan_stage)
-from workloads.train_sources import set_dir
+from workloads.artifacts import SET_NAMES, TRAIN_SOURCES, generator_dir, set_dir
+from workloads.gemix import gan_stage, sets_stage
+from workloads.gemix.gan_stage import GanStageConfig, balanced_subset, export_generator
+from workloads.gemix.sets_stage import SetsStageConfig
+
+train_gan_stage, make_sets = gan_stage.train, sets_stage.train
 
 TINY = dict(gan_resolution=32, gan_channel_base=256, gan_channel_max=16, gan_z_dim=16, gan_w_dim=16,
             gan_batch_size=8, gan_steps=4, gan_report_every=2, gan_images_per_class=20, gan_ema_kimg=0.01)
-# What the orchestrator puts in every trial config of gemix-table1 (the classifier's keys included).
+# The keys every GeMix stage shares (the planner gives each stage only its own trainable's keys).
 ORCHESTRATED = dict(dataset="ct-toy", arch="small_cnn", method="gan", variant="gan", seed=0, data_root=None,
-                    device="cpu", epochs=1, subset=96, batch_size=32, lr=1e-4, loss="bce", pretrained=False,
-                    train_sources="real")
+                    device="cpu")
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_gan_stage_trains_on_a_balanced_subset_and_exports_the_final_generator(t
     artifacts, config, reports, kept, final = trained
     assert [r["step"] for r in reports] == [2, 4] and final["step"] == 4
     assert all(r["images_per_class"] == 20 for r in reports)
-    target = generator_path(artifacts)
+    target = generator_dir(artifacts)
     assert sorted(p.name for p in target.iterdir()) == ["config.json", "samples.png", "state.pt"]
     assert (target / "state.pt").read_bytes() == (kept[-1] / "state.pt").read_bytes()
     assert load_checkpoint(target)["step"] == 4
@@ -89,14 +90,14 @@ def test_gan_stage_resumes_from_its_checkpoint_and_exports_again(trained, ct_toy
     # Resumed from the last checkpoint (stopped after its report): nothing to train, still exported.
     other = tmp_path / "other"
     train_gan_stage({**config, "artifacts_dir": str(other)}, lambda m, d: None, str(kept[-1]), data=ct_toy)
-    assert (generator_path(other) / "state.pt").read_bytes() == (kept[-1] / "state.pt").read_bytes()
+    assert (generator_dir(other) / "state.pt").read_bytes() == (kept[-1] / "state.pt").read_bytes()
 
 
 def test_export_replaces_an_earlier_generator(trained, tmp_path):
     _, _, _, kept, _ = trained
     export_generator(kept[0], tmp_path)
     export_generator(kept[1], tmp_path)
-    assert (generator_path(tmp_path) / "state.pt").read_bytes() == (kept[1] / "state.pt").read_bytes()
+    assert (generator_dir(tmp_path) / "state.pt").read_bytes() == (kept[1] / "state.pt").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["generator"]
 
 
@@ -113,14 +114,22 @@ def test_balanced_subset_caps_every_class_at_the_smallest(ct_toy):
 
 # -- configs --------------------------------------------------------------------------------------
 
-def test_stage_configs_accept_orchestrator_and_classifier_keys_and_keep_their_own(tmp_path):
-    gan = validate_gan_stage({**ORCHESTRATED, **TINY, "sets_images": 64, "artifacts_dir": str(tmp_path)})
-    assert gan["gan_steps"] == 4 and gan["gan_lr"] == 0.0025 and gan["dataset"] == "ct-toy"
-    assert "lr" not in gan and "epochs" not in gan and "sets_images" not in gan  # ignored, not carried
-    sets = validate_sets_stage({**ORCHESTRATED, **TINY, "sets_images": 64, "artifacts_dir": str(tmp_path)})
-    assert (sets["sets_images"], sets["sets_mixup_alpha"], sets["subset"]) == (64, 0.4, 96)
-    assert not [k for k in sets if k.startswith("gan_")]
-    json.dumps(gan), json.dumps(sets)  # flat JSON values
+def test_stage_configs_keep_their_own_keys_and_refuse_the_others(tmp_path):
+    gan = GanStageConfig.from_flat({**ORCHESTRATED, **TINY, "artifacts_dir": str(tmp_path)})
+    assert gan.gan.steps == 4 and gan.gan.lr == 0.0025 and gan.gan.dataset == gan.dataset == "ct-toy"
+    flat = gan.to_flat()
+    assert flat["gan_steps"] == 4 and flat["gan_lr"] == 0.0025 and "lr" not in flat and "gan_dataset" not in flat
+    assert GanStageConfig.from_flat(flat) == gan  # the flat form round-trips
+    sets = SetsStageConfig.from_flat({**ORCHESTRATED, "sets_images": 64, "subset": 96, "artifacts_dir": str(tmp_path)})
+    assert (sets.sets_images, sets.sets_mixup_alpha, sets.subset) == (64, 0.4, 96)
+    json.dumps(flat), json.dumps(sets.to_flat())  # flat JSON values
+    with pytest.raises(ValueError, match="unknown gan-train config key\\(s\\) lr, sets_images"):
+        GanStageConfig.from_flat({**ORCHESTRATED, "lr": 1e-4, "sets_images": 64, "artifacts_dir": str(tmp_path)})
+    with pytest.raises(ValueError, match="unknown gemix-sets config key\\(s\\) gan_steps"):
+        SetsStageConfig.from_flat({**ORCHESTRATED, "gan_steps": 4, "artifacts_dir": str(tmp_path)})
+
+
+validate_gan_stage, validate_sets_stage = GanStageConfig.from_flat, SetsStageConfig.from_flat
 
 
 @pytest.mark.parametrize("validate,extra,message", [
@@ -143,15 +152,14 @@ def test_bad_stage_config_names_the_key(validate, extra, message, tmp_path):
 # -- gemix-sets -----------------------------------------------------------------------------------
 
 def test_the_stage_writes_every_offline_train_source_where_the_classifier_reads_it(tmp_path):
-    from workloads.config import TRAIN_SOURCES
-
     assert SET_NAMES == ("mixup", "mmixup", "gemix") and set(TRAIN_SOURCES) == {"real", *SET_NAMES}
     assert set_dir(tmp_path, "gemix") == tmp_path / "sets" / "gemix"
 
 
 def test_sets_stage_writes_three_sets_and_skips_existing_ones(trained, ct_toy):
-    artifacts, config, _, _, _ = trained
-    config = {**config, "method": "sets", "variant": "sets", "sets_images": 24}
+    artifacts, _, _, _, _ = trained
+    config = {**ORCHESTRATED, "artifacts_dir": str(artifacts), "method": "sets", "variant": "sets", "subset": 96,
+              "sets_images": 24}
     reports = []
     assert make_sets(config, lambda m, d: reports.append((m, d)), data=ct_toy)["sets_written"] == 3
     assert reports == [({"images": 24, "epoch": 1, "sets_written": 3}, None)]
@@ -162,7 +170,7 @@ def test_sets_stage_writes_three_sets_and_skips_existing_ones(trained, ct_toy):
     assert made["mixup"].meta["alpha"] == 0.4
     import hashlib
 
-    sha = hashlib.sha256((generator_path(artifacts) / "state.pt").read_bytes()).hexdigest()
+    sha = hashlib.sha256((generator_dir(artifacts) / "state.pt").read_bytes()).hexdigest()
     assert made["gemix"].meta["generator_sha256"] == sha
     # MMixup mixes one image of each class: no label is one-hot; mixup labels are two-class mixtures.
     assert made["mmixup"].soft_labels.max(1).max() < 1 and (made["mmixup"].soft_labels > 0).all()
@@ -214,7 +222,7 @@ def test_gemix_images_are_resized_to_the_real_images(trained, tmp_path):
     from workloads.gan.sets import as_training_source
 
     artifacts, _, _, _, _ = trained
-    shutil.copytree(generator_path(artifacts), generator_path(tmp_path))
+    shutil.copytree(generator_dir(artifacts), generator_dir(tmp_path))
     digits = load_dataset("digits")
     three = type(digits)("digits", digits.class_names[:3],
                          {k: type(s)(s.images[s.labels < 3], s.labels[s.labels < 3]) for k, s in digits.splits.items()})

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workloads.classify import Trainer, train, validate_config
+from workloads.classify import Trainer, train, validate
 from workloads.data import DatasetArrays
 from workloads.data.resize import resize_images
 from workloads.gan.sets import mixup_set, one_hot, save_set
@@ -32,7 +32,7 @@ def soft(n: int, k: int, seed: int) -> np.ndarray:
 
 
 def test_real_alone_keeps_the_one_hot_path(digits: DatasetArrays) -> None:
-    cfg = validate_config({**FAST})
+    cfg = validate({**FAST})
     assert load_train_sources(cfg, digits) is None
     trainer = Trainer(cfg, digits)
     assert trainer.train_soft is None and len(trainer.y["train"]) == len(digits.splits["train"])
@@ -45,7 +45,7 @@ def test_sets_are_concatenated_resized_and_soft(tmp_path: Path, digits: DatasetA
     save_set(set_dir(tmp_path, "mmixup"), big, soft(40, 10, 1), {"kind": "mmixup"})
     gem = rng.integers(0, 256, (25, 8, 8, 1), dtype=np.uint8)
     save_set(set_dir(tmp_path, "gemix"), gem, soft(25, 10, 2), {"kind": "gemix"})
-    cfg = validate_config({**FAST, "train_sources": "real+mmixup+gemix", "artifacts_dir": str(tmp_path)})
+    cfg = validate({**FAST, "train_sources": "real+mmixup+gemix", "artifacts_dir": str(tmp_path)})
     images, labels = load_train_sources(cfg, digits)
     n = len(real)
     assert images.shape == (n + 65, 8, 8, 1) and images.dtype == np.uint8
@@ -96,7 +96,7 @@ def test_real_plus_mixup_set_learns(tmp_path: Path, digits: DatasetArrays) -> No
 
 
 def test_missing_set_names_the_expected_path(tmp_path: Path, digits: DatasetArrays) -> None:
-    cfg = validate_config({**FAST, "train_sources": "real+gemix", "artifacts_dir": str(tmp_path)})
+    cfg = validate({**FAST, "train_sources": "real+gemix", "artifacts_dir": str(tmp_path)})
     with pytest.raises(ValueError) as info:
         Trainer(cfg, digits)
     message = str(info.value)
@@ -106,7 +106,7 @@ def test_missing_set_names_the_expected_path(tmp_path: Path, digits: DatasetArra
 
 def test_incomplete_set_is_refused(tmp_path: Path, digits: DatasetArrays) -> None:
     set_dir(tmp_path, "gemix").mkdir(parents=True)  # no meta.json: an interrupted write
-    cfg = validate_config({**FAST, "train_sources": "gemix", "artifacts_dir": str(tmp_path)})
+    cfg = validate({**FAST, "train_sources": "gemix", "artifacts_dir": str(tmp_path)})
     with pytest.raises(ValueError, match="is not a mixbench image set"):
         load_train_sources(cfg, digits)
 
@@ -115,16 +115,16 @@ def test_set_with_other_channels_or_classes_is_refused(tmp_path: Path, digits: D
     rgb = np.zeros((4, 8, 8, 3), np.uint8)
     save_set(set_dir(tmp_path, "mixup"), rgb, soft(4, 10, 0), {})
     save_set(set_dir(tmp_path, "gemix"), rgb[..., :1], soft(4, 3, 0), {})
-    cfg = validate_config({**FAST, "train_sources": "real+mixup", "artifacts_dir": str(tmp_path)})
+    cfg = validate({**FAST, "train_sources": "real+mixup", "artifacts_dir": str(tmp_path)})
     with pytest.raises(ValueError, match="set 'mixup' at .* has 3-channel images but dataset 'digits' has 1"):
         load_train_sources(cfg, digits)
-    cfg = validate_config({**FAST, "train_sources": "gemix", "artifacts_dir": str(tmp_path)})
+    cfg = validate({**FAST, "train_sources": "gemix", "artifacts_dir": str(tmp_path)})
     with pytest.raises(ValueError, match="set 'gemix' at .* has 3 classes but dataset 'digits' has 10"):
         load_train_sources(cfg, digits)
 
 
 def test_subset_caps_each_set(tmp_path: Path, digits: DatasetArrays) -> None:
     save_set(set_dir(tmp_path, "mmixup"), np.zeros((50, 8, 8, 1), np.uint8), soft(50, 10, 0), {})
-    cfg = validate_config({**FAST, "train_sources": "real+mmixup", "artifacts_dir": str(tmp_path), "subset": 20})
+    cfg = validate({**FAST, "train_sources": "real+mmixup", "artifacts_dir": str(tmp_path), "subset": 20})
     images, labels = load_train_sources(cfg, digits.subset(20))
     assert len(images) == len(labels) == 20 + 20

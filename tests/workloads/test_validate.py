@@ -6,9 +6,10 @@ import math
 import pytest
 import torch
 
-from workloads.config import validate_config
-from workloads.gan.config import validate_gan_config
-from workloads.gemix.config import validate_gan_stage, validate_sets_stage
+from workloads.config import ClassifyConfig
+from workloads.gan.config import GanConfig
+from workloads.gemix.gan_stage import GanStageConfig
+from workloads.gemix.sets_stage import SetsStageConfig
 from workloads.validate import (
     SEED_MAX,
     check_bool,
@@ -66,24 +67,24 @@ def test_check_bool_choice_str_and_device():
 
 def test_gan_config_accepts_what_the_classifier_accepts():
     """Search algorithms hand back 5.0 for 5, command lines "true" for True: the GAN takes both now."""
-    cfg = validate_gan_config({"steps": 5.0, "ada": "true", "lr": 1, "grid_cols": 4.0, "resolution": 32.0})
-    assert cfg["steps"] == 5 and isinstance(cfg["steps"], int) and cfg["ada"] is True
-    assert cfg["lr"] == 1.0 and isinstance(cfg["lr"], float) and cfg["resolution"] == 32
-    assert validate_gan_config({"ada": "False"})["ada"] is False
+    cfg = GanConfig.from_flat({"steps": 5.0, "ada": "true", "lr": 1, "grid_cols": 4.0, "resolution": 32.0})
+    assert cfg.steps == 5 and isinstance(cfg.steps, int) and cfg.ada is True
+    assert cfg.lr == 1.0 and isinstance(cfg.lr, float) and cfg.resolution == 32
+    assert GanConfig.from_flat({"ada": "False"}).ada is False
     with pytest.raises(ValueError, match="ada must be true or false"):
-        validate_gan_config({"ada": "yes"})
+        GanConfig.from_flat({"ada": "yes"})
     with pytest.raises(ValueError, match="ema_rampup must be a number in"):
-        validate_gan_config({"ema_rampup": 2.0})
-    assert validate_gan_config({"ema_rampup": None})["ema_rampup"] is None
+        GanConfig.from_flat({"ema_rampup": 2.0})
+    assert GanConfig.from_flat({"ema_rampup": None}).ema_rampup is None
 
 
 def test_gan_config_prefix_names_the_keys_as_spelled():
     with pytest.raises(ValueError, match=r"^gan_steps must be an integer >= 1, got 0$"):
-        validate_gan_config({"steps": 0}, prefix="gan_")
+        GanConfig.from_flat({"steps": 0}, prefix="gan_")
     with pytest.raises(ValueError, match=r"^gan_resolution must be one of"):
-        validate_gan_config({"resolution": 48}, prefix="gan_")
-    with pytest.raises(ValueError, match=r"unknown GAN config key\(s\) \['gan_stepz'\]; valid keys: .*gan_steps"):
-        validate_gan_config({"stepz": 1}, prefix="gan_")
+        GanConfig.from_flat({"resolution": 48}, prefix="gan_")
+    with pytest.raises(ValueError, match=r"unknown GAN config key\(s\) gan_stepz; valid keys: .*gan_steps"):
+        GanConfig.from_flat({"stepz": 1}, prefix="gan_")
 
 
 def test_every_seed_is_bounded_so_torch_can_take_it(tmp_path):
@@ -91,18 +92,19 @@ def test_every_seed_is_bounded_so_torch_can_take_it(tmp_path):
     too_big = SEED_MAX + 1
     pattern = r"seed must be an integer in \[0, 9223372036854775807\]"
     with pytest.raises(ValueError, match=pattern):
-        validate_config({"seed": too_big})
+        ClassifyConfig.from_flat({"seed": too_big})
     with pytest.raises(ValueError, match=pattern):
-        validate_gan_config({"seed": too_big})
-    for stage in (validate_gan_stage, validate_sets_stage):
+        GanConfig.from_flat({"seed": too_big})
+    for stage in (GanStageConfig, SetsStageConfig):
         with pytest.raises(ValueError, match=pattern):
-            stage({"dataset": "ct-toy", "artifacts_dir": str(tmp_path), "seed": too_big})
-    assert validate_sets_stage({"dataset": "ct-toy", "artifacts_dir": str(tmp_path), "seed": 3.0})["seed"] == 3
+            stage.from_flat({"dataset": "ct-toy", "artifacts_dir": str(tmp_path), "seed": too_big})
+    assert SetsStageConfig.from_flat({"dataset": "ct-toy", "artifacts_dir": str(tmp_path), "seed": 3.0}).seed == 3
 
 
 def test_gemix_stage_normalizes_like_the_classifier(tmp_path):
     base = {"dataset": "ct-toy", "artifacts_dir": str(tmp_path)}
-    gan = validate_gan_stage({**base, "gan_steps": 4.0, "gan_ada": "false", "gan_images_per_class": 7.0})
-    assert (gan["gan_steps"], gan["gan_ada"], gan["gan_images_per_class"]) == (4, False, 7)
-    sets = validate_sets_stage({**base, "sets_a_other": 2, "sets_images": 8.0})
-    assert sets["sets_a_other"] == 2.0 and isinstance(sets["sets_a_other"], float) and sets["sets_images"] == 8
+    gan = GanStageConfig.from_flat({**base, "gan_steps": 4.0, "gan_ada": "false", "gan_images_per_class": 7.0})
+    assert (gan.gan.steps, gan.gan.ada, gan.gan_images_per_class) == (4, False, 7)
+    assert gan.to_flat()["gan_steps"] == 4
+    sets = SetsStageConfig.from_flat({**base, "sets_a_other": 2, "sets_images": 8.0})
+    assert sets.sets_a_other == 2.0 and isinstance(sets.sets_a_other, float) and sets.sets_images == 8

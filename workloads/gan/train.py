@@ -19,7 +19,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Mapping
 
 import numpy as np
 import torch
@@ -28,25 +28,25 @@ from workloads.checkpoint import capture_rng_state, load_checkpoint, restore_rng
 from workloads.data.resize import resized_chunks
 from workloads.device import resolve_device
 from workloads.gan.ada import AdaController, AugmentPipe
-from workloads.gan.config import ARCH_KEYS, validate_gan_config
+from workloads.gan.config import ARCH_KEYS, GanConfig
 from workloads.gan.discriminator import Discriminator
 from workloads.gan.ema import ema_beta, make_ema, update_ema
 from workloads.gan.grid import save_grid, to_uint8
 from workloads.gan.losses import discriminator_loss, generator_loss, r1_loss
 from workloads.gan.networks import Generator
 from workloads.losses import one_hot
+from workloads.trainable import Report
 
-Report = Callable[[dict, Optional[str]], None]
 SAMPLES_FILE = "samples.png"
 
 
-def generator_arch(cfg: dict, num_classes: int, channels: int) -> dict[str, Any]:
+def generator_arch(cfg: GanConfig, num_classes: int, channels: int) -> dict[str, Any]:
     """Keyword arguments of `Generator` (stored in checkpoints so `load_generator` can rebuild G)."""
     return {
-        "z_dim": cfg["z_dim"], "c_dim": num_classes, "w_dim": cfg["w_dim"],
-        "img_resolution": cfg["resolution"], "img_channels": channels,
-        "channel_base": cfg["channel_base"], "channel_max": cfg["channel_max"],
-        "mapping_layers": cfg["mapping_layers"],
+        "z_dim": cfg.z_dim, "c_dim": num_classes, "w_dim": cfg.w_dim,
+        "img_resolution": cfg.resolution, "img_channels": channels,
+        "channel_base": cfg.channel_base, "channel_max": cfg.channel_max,
+        "mapping_layers": cfg.mapping_layers,
     }
 
 
@@ -62,33 +62,33 @@ def _real_batch(images: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
 class GanTraining:
     """All state of one GAN run (networks, optimizers, ADA, RNGs) and its step function."""
 
-    def __init__(self, cfg: dict[str, Any], images: np.ndarray, labels: np.ndarray, num_classes: int):
+    def __init__(self, cfg: GanConfig, images: np.ndarray, labels: np.ndarray, num_classes: int):
         self.cfg = cfg
-        self.device = resolve_device(cfg["device"])
+        self.device = resolve_device(cfg.device)
         self.num_classes = num_classes
         channels = images.shape[-1]
         self.arch = generator_arch(cfg, num_classes, channels)
-        torch.manual_seed(cfg["seed"])
-        self.gen = torch.Generator().manual_seed(cfg["seed"])  # batches, z, labels, augmentation
-        self.images = prepare_images(images, cfg["resolution"], self.device)
+        torch.manual_seed(cfg.seed)
+        self.gen = torch.Generator().manual_seed(cfg.seed)  # batches, z, labels, augmentation
+        self.images = prepare_images(images, cfg.resolution, self.device)
         self.labels = torch.as_tensor(labels, dtype=torch.long)
         if len(self.labels) and (int(self.labels.min()) < 0 or int(self.labels.max()) >= num_classes):
             raise ValueError(f"labels must lie in [0, {num_classes}), got "
                              f"{int(self.labels.min())}..{int(self.labels.max())}")
         self.G = Generator(**self.arch).to(self.device).train()
-        self.D = Discriminator(num_classes, cfg["resolution"], channels, channel_base=cfg["channel_base"],
-                               channel_max=cfg["channel_max"]).to(self.device).train()
+        self.D = Discriminator(num_classes, cfg.resolution, channels, channel_base=cfg.channel_base,
+                               channel_max=cfg.channel_max).to(self.device).train()
         self.G_ema = make_ema(self.G)
-        betas = (cfg["beta1"], cfg["beta2"])
-        self.g_opt = torch.optim.Adam(self.G.parameters(), lr=cfg["lr"], betas=betas, eps=1e-8)
-        self.d_opt = torch.optim.Adam(self.D.parameters(), lr=cfg["lr"], betas=betas, eps=1e-8)
-        self.ada = AdaController(target=cfg["ada_target"], interval=cfg["ada_interval"], ada_kimg=cfg["ada_kimg"],
-                                 batch_size=cfg["batch_size"], p=cfg["ada_p_init"] if cfg["ada"] else 0.0)
+        betas = (cfg.beta1, cfg.beta2)
+        self.g_opt = torch.optim.Adam(self.G.parameters(), lr=cfg.lr, betas=betas, eps=1e-8)
+        self.d_opt = torch.optim.Adam(self.D.parameters(), lr=cfg.lr, betas=betas, eps=1e-8)
+        self.ada = AdaController(target=cfg.ada_target, interval=cfg.ada_interval, ada_kimg=cfg.ada_kimg,
+                                 batch_size=cfg.batch_size, p=cfg.ada_p_init if cfg.ada else 0.0)
         self.augment = AugmentPipe(self.ada.p)
         self.step = 0
         self.last_r1 = float("nan")
-        self.grid_z = torch.randn(num_classes * cfg["grid_cols"], cfg["z_dim"],
-                                  generator=torch.Generator().manual_seed(cfg["seed"]))
+        self.grid_z = torch.randn(num_classes * cfg.grid_cols, cfg.z_dim,
+                                  generator=torch.Generator().manual_seed(cfg.seed))
 
     # -- sampling helpers -------------------------------------------------------------------------
     def _one_hot(self, labels: torch.Tensor) -> torch.Tensor:
@@ -98,12 +98,12 @@ class GanTraining:
 
     def _latents(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         """z ~ N(0, I) and one-hot labels drawn from the real label distribution (NVIDIA's scheme)."""
-        z = torch.randn(n, self.cfg["z_dim"], generator=self.gen).to(self.device)
+        z = torch.randn(n, self.cfg.z_dim, generator=self.gen).to(self.device)
         idx = torch.randint(len(self.labels), (n,), generator=self.gen)
         return z, self._one_hot(self.labels[idx])
 
     def train_step(self) -> dict[str, float]:
-        cfg, b = self.cfg, self.cfg["batch_size"]
+        cfg, b = self.cfg, self.cfg.batch_size
         # G: non-saturating loss through the (augmented) discriminator.
         self.G.requires_grad_(True)
         self.D.requires_grad_(False)
@@ -123,14 +123,14 @@ class GanTraining:
         idx = torch.randint(len(self.labels), (b,), generator=self.gen)
         real = _real_batch(self.images, idx.to(self.images.device))
         c_real = self._one_hot(self.labels[idx])
-        do_r1 = cfg["r1_gamma"] > 0 and self.step % cfg["r1_interval"] == 0
+        do_r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_interval == 0
         real = real.detach().requires_grad_(do_r1)
         fake_logits = self.D(self.augment(fake, self.gen), c)
         real_logits = self.D(self.augment(real, self.gen), c_real)
         d_loss = discriminator_loss(real_logits, fake_logits)
         loss = d_loss
         if do_r1:
-            term, penalty = r1_loss(real_logits, real, cfg["r1_gamma"], cfg["r1_interval"])
+            term, penalty = r1_loss(real_logits, real, cfg.r1_gamma, cfg.r1_interval)
             loss = loss + term
             self.last_r1 = float(penalty)
         self.d_opt.zero_grad(set_to_none=True)
@@ -138,8 +138,8 @@ class GanTraining:
         self.d_opt.step()
 
         self.step += 1
-        update_ema(self.G_ema, self.G, ema_beta(b, cfg["ema_kimg"], self.step * b, cfg["ema_rampup"]))
-        if cfg["ada"]:
+        update_ema(self.G_ema, self.G, ema_beta(b, cfg.ema_kimg, self.step * b, cfg.ema_rampup))
+        if cfg.ada:
             self.ada.accumulate(real_logits)
             self.ada.step()
             self.augment.p = self.ada.p
@@ -149,14 +149,14 @@ class GanTraining:
     @torch.no_grad()
     def sample_grid(self) -> np.ndarray:
         """uint8 `(K * grid_cols, H, W, C)` from G_ema: row k is class k, fixed z, constant noise."""
-        cols = self.cfg["grid_cols"]
+        cols = self.cfg.grid_cols
         c = self._one_hot(torch.arange(self.num_classes).repeat_interleave(cols))
         return to_uint8(self.G_ema(self.grid_z.to(self.device), c, noise_mode="const"))
 
     # -- checkpoints ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         return {
-            "kind": "mixbench-gan", "config": dict(self.cfg), "arch": self.arch, "step": self.step,
+            "kind": "mixbench-gan", "config": self.cfg.to_flat(), "arch": self.arch, "step": self.step,
             "G": self.G.state_dict(), "D": self.D.state_dict(), "G_ema": self.G_ema.state_dict(),
             "g_opt": self.g_opt.state_dict(), "d_opt": self.d_opt.state_dict(),
             "ada": self.ada.state_dict(), "last_r1": self.last_r1,
@@ -167,7 +167,7 @@ class GanTraining:
         if state.get("kind") != "mixbench-gan":
             raise ValueError("checkpoint is not a mixbench GAN checkpoint (state.pt kind != 'mixbench-gan')")
         saved = state["config"]
-        changed = [k for k in ARCH_KEYS if saved[k] != self.cfg[k]]
+        changed = [k for k in ARCH_KEYS if saved[k] != getattr(self.cfg, k)]
         if changed or state["arch"] != self.arch:
             raise ValueError(
                 f"checkpoint was trained with other network shapes ({changed or 'classes/channels'}); "
@@ -179,19 +179,19 @@ class GanTraining:
         self.g_opt.load_state_dict(state["g_opt"])
         self.d_opt.load_state_dict(state["d_opt"])
         self.ada.load_state_dict(state["ada"])
-        self.augment.p = self.ada.p if self.cfg["ada"] else 0.0
+        self.augment.p = self.ada.p if self.cfg.ada else 0.0
         self.step = int(state["step"])
         self.last_r1 = float(state["last_r1"])
         restore_rng_state(state["rng"], {"train": self.gen})
 
     def write_checkpoint(self, directory: Path) -> None:
         save_checkpoint(directory, self.state_dict())
-        (directory / "config.json").write_text(json.dumps(self.cfg, indent=1, sort_keys=True))
+        (directory / "config.json").write_text(json.dumps(self.cfg.to_flat(), indent=1, sort_keys=True))
         save_grid(self.sample_grid(), self.num_classes, directory / SAMPLES_FILE)
 
 
 def train_gan(
-    config: dict[str, Any],
+    config: Mapping[str, Any] | GanConfig,
     report: Report,
     checkpoint: str | None = None,
     *,
@@ -200,16 +200,16 @@ def train_gan(
     """Train (or resume) the conditional GAN; returns the last reported metrics.
 
     data: a `workloads.data.DatasetArrays` with uint8 `(N, H, W, C)` images (C = 1 or 3); None reads
-    `config["dataset"]` from `config["data_root"]`.
+    the config's `dataset` from its `data_root`.
     """
-    cfg = validate_gan_config(config)
+    cfg = config if isinstance(config, GanConfig) else GanConfig.from_flat(config)
     if data is None:
         from workloads.data import load_dataset
 
-        data = load_dataset(cfg["dataset"], cfg["data_root"])
+        data = load_dataset(cfg.dataset, cfg.data_root)
     if not data.is_image or data.channels not in (1, 3):
         raise ValueError(f"dataset {data.name!r} is not an image dataset with 1 or 3 channels; the GAN needs one")
-    data = data.subset(cfg["max_images"], seed=cfg["seed"])
+    data = data.subset(cfg.max_images, seed=cfg.seed)
     train = data.splits["train"]
     run = GanTraining(cfg, train.images, train.labels, data.num_classes)
     if checkpoint is not None:
@@ -218,14 +218,14 @@ def train_gan(
     sums: dict[str, float] = {}
     count, started = 0, time.perf_counter()
     metrics: dict[str, Any] = {}
-    while run.step < cfg["steps"]:
+    while run.step < cfg.steps:
         for key, value in run.train_step().items():
             sums[key] = sums.get(key, 0.0) + value
         count += 1
-        if run.step % cfg["report_every"] == 0 or run.step == cfg["steps"]:
+        if run.step % cfg.report_every == 0 or run.step == cfg.steps:
             metrics = {key: value / count for key, value in sums.items()}
             metrics.update(
-                step=run.step, kimg=run.step * cfg["batch_size"] / 1000, r1=run.last_r1, ada_p=run.ada.p,
+                step=run.step, kimg=run.step * cfg.batch_size / 1000, r1=run.last_r1, ada_p=run.ada.p,
                 r_t=run.ada.last_rt, sec_per_step=(time.perf_counter() - started) / count,
             )
             with tempfile.TemporaryDirectory(prefix="mixbench-gan-") as tmp:

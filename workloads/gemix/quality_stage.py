@@ -1,7 +1,7 @@
-"""GeMix's quality stage as a trainable ("gemix-quality"): `measure_quality(config, report, checkpoint=None, *, data=None)`.
+"""GeMix's quality stage as a trainable ("gemix-quality"): `train(config, report, checkpoint=None, *, data=None)`.
 
-An oracle classifier (`workloads.classify.Trainer`, ERM on the real train split only, the experiment's
-recipe, `quality_arch` for `quality_epochs` epochs: `workloads.gemix.config.oracle_config`) measures
+An oracle classifier (the classify trainable's `Trainer`, ERM on the real train split only, with the
+experiment's recipe keys, `quality_arch` for `quality_epochs` epochs: `QualityStageConfig.oracle`) measures
 (`workloads.gan.quality.oracle_quality`, at most `quality_samples` images per row):
 - `real`: the real test split (its label fidelity is the oracle's test accuracy; its entropy the
   reference for realism);
@@ -26,27 +26,89 @@ from __future__ import annotations
 import json
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import numpy as np
 import torch
 from torch import nn
 
+from workloads.artifacts import SET_NAMES, generator_dir, quality_dir, set_dir
 from workloads.data.types import DatasetArrays
-from workloads.gemix.config import oracle_config, validate_quality_stage
-from workloads.gemix.stages import SET_NAMES, generator_path
+from workloads.gemix.stage_config import StageConfig
+from workloads.trainable import Report
+from workloads.validate import check_choice, check_float, check_int
 
-Report = Callable[[dict[str, Any], Optional[str]], None]
-QUALITY_DIR = "quality"
 QUALITY_FILE, TSNE_FILE = "quality.json", "tsne.npz"
 TSNE_SOURCES = ("real", "mixup", "gemix")  # GeMix Fig. 3
 REPORTED = ("label_fidelity", "mean_entropy", "soft_label_ce", "dominant_agreement", "fid", "kid_mean")
+# The classifier keys the oracle is trained with (the experiment's recipe: optimizer, lr, batch, ...);
+# null here means the classifier's own default.
+ORACLE_KEYS = ("batch_size", "eval_batch_size", "lr", "momentum", "nesterov", "weight_decay", "optimizer", "loss",
+               "pretrained", "pretrained_path", "flip", "crop_padding", "subset", "num_threads")
 
 
-def quality_path(artifacts_dir: str | Path) -> Path:
-    """The folder holding quality.json and tsne.npz."""
-    return Path(artifacts_dir) / QUALITY_DIR
+@dataclass(frozen=True)
+class QualityStageConfig(StageConfig):
+    """The oracle (`quality_arch`, default: the stage's `arch`, else resnet50) trains `quality_epochs` on
+    the real train split; `quality_samples` images per measured set (and as many one-hot GeMix
+    samples), `quality_tsne_samples` per source in the t-SNE (GeMix Fig. 3: 100). The `ORACLE_KEYS`
+    are the classifier's recipe keys, passed to the oracle where set."""
+
+    TRAINABLE = "gemix-quality"
+
+    quality_arch: Optional[str] = None
+    quality_epochs: int = 5
+    quality_samples: int = 2000
+    quality_tsne_samples: int = 100
+    quality_perplexity: float = 30.0
+    batch_size: Optional[int] = None
+    eval_batch_size: Optional[int] = None
+    lr: Optional[float] = None
+    momentum: Optional[float] = None
+    nesterov: Optional[bool] = None
+    weight_decay: Optional[float] = None
+    optimizer: Optional[str] = None
+    loss: Optional[str] = None
+    pretrained: Optional[bool] = None
+    pretrained_path: Optional[str] = None
+    flip: Optional[bool] = None
+    crop_padding: Optional[int] = None
+    subset: Optional[int] = None
+    num_threads: Optional[int] = None
+
+    @classmethod
+    def check(cls, cfg: dict[str, Any], prefix: str = "") -> None:
+        from workloads.classify import validate as validate_classifier
+        from workloads.models import ARCHS
+
+        super().check(cfg, prefix)
+        if cfg["quality_arch"] is not None:
+            check_choice(cfg, "quality_arch", ARCHS.names())
+        check_int(cfg, "quality_epochs", 1)
+        check_int(cfg, "quality_samples", 1)
+        check_int(cfg, "quality_tsne_samples", 2)
+        check_float(cfg, "quality_perplexity", 0.0, math.inf, lo_open=True, hi_open=True)
+        # The oracle's keys are the classifier's: its own validation checks and normalizes them.
+        checked = validate_classifier(oracle_flat(cfg)).to_flat()
+        cfg.update({key: checked[key] for key in ORACLE_KEYS if cfg[key] is not None})
+
+    @property
+    def oracle(self) -> dict[str, Any]:
+        """The oracle's flat classifier config: ERM on the real train split for `quality_epochs` epochs
+        (constant lr) with the recipe keys that are set."""
+        return oracle_flat({key: getattr(self, key) for key in self.keys()})
+
+
+def oracle_flat(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    arch = cfg["quality_arch"] or cfg["arch"] or "resnet50"
+    return {**{key: cfg[key] for key in ORACLE_KEYS if cfg[key] is not None},
+            "dataset": cfg["dataset"], "data_root": cfg["data_root"], "seed": cfg["seed"], "device": cfg["device"],
+            "arch": arch, "method": "erm", "variant": "oracle", "epochs": cfg["quality_epochs"], "train_sources": "real"}
+
+
+Config = QualityStageConfig
 
 
 def classifier_head(model: nn.Module) -> nn.Module:
@@ -102,39 +164,34 @@ def _json_value(value: Any) -> Any:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
-def _onehot_gemix(cfg: dict[str, Any], real_shape: tuple[int, ...], k: int, device: str,
+def _onehot_gemix(cfg: QualityStageConfig, real_shape: tuple[int, ...], k: int, device: str,
                   batch_size: int) -> tuple[np.ndarray, np.ndarray]:
     from workloads.data.resize import resize_images
     from workloads.gan.sample import load_generator, onehot_samples
 
-    path = generator_path(cfg["artifacts_dir"])
+    path = generator_dir(cfg.artifacts_dir)
     if not (path / "state.pt").is_file():
         raise ValueError(f"no generator at {path}: the gan-train stage must finish first")
     generator = load_generator(path, device=device)
-    per_class = max(1, math.ceil(cfg["quality_samples"] / k))
-    images, labels = onehot_samples(generator, k, per_class, seed=cfg["seed"] + 7, batch_size=batch_size, device=device)
+    per_class = max(1, math.ceil(cfg.quality_samples / k))
+    images, labels = onehot_samples(generator, k, per_class, seed=cfg.seed + 7, batch_size=batch_size, device=device)
     if images.shape[-1] != real_shape[-1]:
         raise ValueError(f"the generator makes {images.shape[-1]}-channel images, the real set has {real_shape[-1]}")
     return resize_images(images, real_shape[:2]), labels
 
 
-def measure_quality(config: dict[str, Any], report: Report, checkpoint: str | None = None, *,
-                    data: DatasetArrays | None = None) -> dict[str, Any]:
+def train(config: Mapping[str, Any], report: Report, checkpoint: str | None = None, *,
+          data: DatasetArrays | None = None) -> dict[str, Any]:
     """Train the oracle, measure every row, write quality.json and tsne.npz; returns the reported metrics."""
-    from workloads.classify import Trainer, prepare_data
-    from workloads.config import validate_config
+    from workloads.classify import build_trainer
     from workloads.gan.quality import fid_kid, oracle_quality
     from workloads.gan.sets import is_set, load_set, one_hot
-    from workloads.train_sources import set_dir
 
-    cfg = validate_quality_stage(config)
-    ocfg = validate_config(oracle_config(cfg))
-    if ocfg["num_threads"]:
-        torch.set_num_threads(ocfg["num_threads"])
-    real = prepare_data(ocfg, data)
+    cfg = QualityStageConfig.from_flat(config)
+    trainer = build_trainer(cfg.oracle, data)
+    ocfg, real = trainer.cfg, trainer.data
     if not real.is_image or real.channels not in (1, 3):
         raise ValueError(f"dataset {real.name!r} is not an image dataset with 1 or 3 channels; GeMix needs one")
-    trainer = Trainer(ocfg, real)
     while trainer.epoch < trainer.total_epochs:
         trainer.run_epoch()
     oracle, device, k = trainer.model, str(trainer.device), real.num_classes
@@ -142,12 +199,12 @@ def measure_quality(config: dict[str, Any], report: Report, checkpoint: str | No
     def preprocess(x: torch.Tensor) -> torch.Tensor:
         return trainer.augment.eval((x * 255).round().to(torch.uint8).permute(0, 2, 3, 1))
 
-    n, ebs = cfg["quality_samples"], ocfg["eval_batch_size"]
+    n, ebs = cfg.quality_samples, ocfg.eval_batch_size
     train, test = real.splits["train"], real.splits["test"]
     rows: dict[str, tuple[np.ndarray, np.ndarray]] = {"real": (test.images[:n], one_hot(test.labels[:n], k))}
     for name in SET_NAMES:
-        if is_set(set_dir(cfg["artifacts_dir"], name)):
-            soft = load_set(set_dir(cfg["artifacts_dir"], name), mmap=True)
+        if is_set(set_dir(cfg.artifacts_dir, name)):
+            soft = load_set(set_dir(cfg.artifacts_dir, name), mmap=True)
             rows[name] = (np.array(soft.images[:n]), soft.soft_labels[:n])  # a copy: the map is read-only
     rows["gemix_onehot"] = _onehot_gemix(cfg, train.images.shape[1:], k, device, ebs)
 
@@ -168,15 +225,15 @@ def measure_quality(config: dict[str, Any], report: Report, checkpoint: str | No
 
     tsne = _tsne(cfg, oracle, preprocess, train.images, train.labels, rows, k, device, ebs)
     arrays = {key: tsne.pop(key) for key in ("coords", "source", "label")}
-    _atomic_write(quality_path(cfg["artifacts_dir"]) / TSNE_FILE,
+    _atomic_write(quality_dir(cfg.artifacts_dir) / TSNE_FILE,
                   lambda fh: np.savez(fh, **arrays, class_names=np.asarray(real.class_names, dtype=str)), mode="wb")
     oracle_metrics = {key: trainer.last_metrics[key] for key in ("test_acc", "test_loss", "val_acc")
                       if key in trainer.last_metrics}
-    summary = {"dataset": cfg["dataset"], "class_names": list(real.class_names), "seed": cfg["seed"],
-               "oracle": {"arch": ocfg["arch"], "epochs": ocfg["epochs"], "train_images": len(train), **oracle_metrics},
+    summary = {"dataset": cfg.dataset, "class_names": list(real.class_names), "seed": cfg.seed,
+               "oracle": {"arch": ocfg.arch, "epochs": ocfg.epochs, "train_images": len(train), **oracle_metrics},
                "sets": {name: {key: _json_value(v) for key, v in m.items()} for name, m in sets.items()},
                "fid_notice": notices[0] if notices else None, "tsne": {"file": TSNE_FILE, **tsne}}
-    _atomic_write(quality_path(cfg["artifacts_dir"]) / QUALITY_FILE,
+    _atomic_write(quality_dir(cfg.artifacts_dir) / QUALITY_FILE,
                   lambda fh: fh.write(json.dumps(summary, indent=1)))  # rows in measuring order
 
     metrics: dict[str, Any] = {"epoch": 1, "oracle_test_acc": oracle_metrics.get("test_acc")}
@@ -187,14 +244,14 @@ def measure_quality(config: dict[str, Any], report: Report, checkpoint: str | No
     return metrics
 
 
-def _tsne(cfg: dict[str, Any], oracle: nn.Module, preprocess: Callable, train_images: np.ndarray,
+def _tsne(cfg: QualityStageConfig, oracle: nn.Module, preprocess: Callable, train_images: np.ndarray,
           train_labels: np.ndarray, rows: dict[str, tuple[np.ndarray, np.ndarray]], k: int, device: str,
           batch_size: int) -> dict[str, Any]:
     """Fig. 3's embedding: up to `quality_tsne_samples` images per TSNE_SOURCES entry that exists."""
     from workloads.gan.sets import one_hot
 
-    rng = np.random.default_rng(cfg["seed"])
-    m = cfg["quality_tsne_samples"]
+    rng = np.random.default_rng(cfg.seed)
+    m = cfg.quality_tsne_samples
     sources = {"real": (train_images, one_hot(train_labels, k)), **{s: rows[s] for s in TSNE_SOURCES[1:] if s in rows}}
     features, source, label, counts = [], [], [], {}
     for name, (images, labels) in sources.items():
@@ -204,10 +261,9 @@ def _tsne(cfg: dict[str, Any], oracle: nn.Module, preprocess: Callable, train_im
         source += [name] * len(pick)
         label.append(np.asarray(labels)[pick].argmax(1).astype(np.int64))
         counts[name] = int(len(pick))
-    coords, perplexity = tsne_coords(np.concatenate(features), perplexity=cfg["quality_perplexity"], seed=cfg["seed"])
+    coords, perplexity = tsne_coords(np.concatenate(features), perplexity=cfg.quality_perplexity, seed=cfg.seed)
     return {"coords": coords, "source": np.asarray(source, dtype=str), "label": np.concatenate(label),
             "per_source": counts, "perplexity": perplexity, "features": "oracle penultimate layer"}
 
 
-__all__ = ["classifier_head", "measure_quality", "penultimate_features", "quality_path", "tsne_coords",
-           "validate_quality_stage"]
+__all__ = ["Config", "QualityStageConfig", "classifier_head", "penultimate_features", "train", "tsne_coords"]

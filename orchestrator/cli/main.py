@@ -1,0 +1,195 @@
+"""The `mixbench` command line. Bad input: one line naming the problem and the valid choices, exit 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from typing import Any, Sequence
+
+from orchestrator.cli.options import add_workdir
+from orchestrator.cli.overrides import parse_sets
+from orchestrator.workdir import WorkDir
+
+USAGE_ERROR = 2
+
+
+class UsageError(Exception):
+    """Bad command-line input (the message is the one line shown to the user)."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line instead of usage + message
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="mixbench", description="Benchmarks of mixing-based data augmentation on Ray Tune, Optuna and MLflow.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    commands.add_parser("list", help="experiments, datasets, methods and archs")
+
+    run = commands.add_parser("run", help="run an experiment")
+    run.add_argument("name")
+    run.add_argument("--smoke", action="store_true", help="shrink to about a minute on 2 CPUs")
+    run.add_argument("--set", dest="sets", action="append", metavar="KEY=VALUE", help="override a config value")
+    run.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, else a local Ray)")
+    run.add_argument("--tracking-uri", help="MLflow tracking URI (default: sqlite:///WORKDIR/mlflow.db)")
+    run.add_argument("--cpus-per-trial", type=float, default=1.0)
+    run.add_argument("--gpus-per-trial", type=float, default=0.0)
+    run.add_argument("--max-concurrent", type=int, default=None)
+    run.add_argument("--max-failures", type=int, default=1, help="retries of a failed trial from its last checkpoint")
+    add_workdir(run)
+
+    resume = commands.add_parser("resume", help="continue an interrupted run")
+    resume.add_argument("name")
+    add_workdir(resume)
+
+    report = commands.add_parser("report", help="tables and plots from the Parquet results")
+    report.add_argument("name")
+    report.add_argument("--compare", nargs=2, metavar=("WORKDIR_A", "WORKDIR_B"),
+                        help="put two runs of NAME side by side (written under WORKDIR_B/reports/NAME)")
+    add_workdir(report)
+
+    train = commands.add_parser("train", help="one trial in-process, without Ray")
+    train.add_argument("--dataset", required=True)
+    train.add_argument("--method", required=True)
+    train.add_argument("--arch", required=True)
+    train.add_argument("--set", dest="sets", action="append", metavar="KEY=VALUE")
+    train.add_argument("--json", action="store_true", help="end with one JSON line of the final metrics")
+    add_workdir(train)  # its cache/ holds prepared image-file datasets
+
+    ui = commands.add_parser("ui", help="the MLflow UI over the work directory's store")
+    ui.add_argument("--port", type=int, default=5000)
+    add_workdir(ui)
+
+    from orchestrator.cli.data import add_data_parser
+    from orchestrator.cli.gemix import add_gemix_parser
+
+    add_data_parser(commands)
+    add_gemix_parser(commands)
+    return parser
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from search_spaces import EXPERIMENTS
+    from workloads.data import DATASETS
+    from workloads.manifold import TRAINER_METHODS
+    from workloads.mixing import MIXERS
+    from workloads.models import ARCHS
+
+    print("experiments:")
+    for name, experiment in EXPERIMENTS.items():
+        print(f"  {name:<24} {experiment.description}")
+    print("datasets: " + ", ".join(DATASETS.names()))
+    print("methods:  " + ", ".join(MIXERS.names() + TRAINER_METHODS.names()))
+    print("archs:    " + ", ".join(ARCHS.names()))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from orchestrator.record.invocation import RunOptions
+    from orchestrator.run.runner import run_experiment
+
+    options = RunOptions(smoke=args.smoke, sets=parse_sets(args.sets), address=args.address,
+                         tracking_uri=args.tracking_uri, cpus_per_trial=args.cpus_per_trial,
+                         gpus_per_trial=args.gpus_per_trial, max_concurrent=args.max_concurrent,
+                         max_failures=args.max_failures)
+    summary = run_experiment(args.name, options, WorkDir.at(args.workdir))
+    print_summary(summary)
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from orchestrator.run.runner import resume_experiment
+
+    print_summary(resume_experiment(args.name, WorkDir.at(args.workdir)))
+    return 0
+
+
+def print_summary(summary: Any) -> None:
+    report_md = summary.report_dir / "report.md"
+    print(report_md.read_text())
+    print(f"\n{summary.trials} trials, {summary.errored} failed.")
+    print("outputs:")
+    print(f"  parquet   {summary.workdir.epochs}  {summary.workdir.trials}")
+    print(f"  mlflow    {summary.tracking_uri}  (parent run {summary.parent_run_id})")
+    print(f"  ray       {summary.workdir.invocation(summary.experiment, summary.invocation)}")
+    for path in summary.outputs:
+        print(f"  report    {path}")
+    print(f"\nOpen the MLflow UI: mixbench ui --workdir {summary.workdir.root}")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    if args.compare:
+        from orchestrator.report.compare import compare_report
+
+        report = compare_report(args.compare[0], args.compare[1], args.name)
+    else:
+        from orchestrator.report.build import build_report
+
+        report = build_report(args.name, WorkDir.at(args.workdir))
+    print(report.markdown)
+    for path in report.files:
+        print(f"  {path}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from orchestrator.plan.data_root import resolve_data_root
+    from orchestrator.plan.trainables import get_trainable
+    from orchestrator.run.data import load_one
+
+    trainable = get_trainable("classify")
+    sets = parse_sets(args.sets)
+    sets["data_root"] = resolve_data_root(sets.get("data_root"))
+    config = trainable.validate({**sets, "dataset": args.dataset, "method": args.method, "arch": args.arch})
+    data = load_one(config["dataset"], config["data_root"], WorkDir.at(args.workdir).cache)
+
+    def report(metrics: dict[str, Any], checkpoint_dir: str | None) -> None:
+        shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+        print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items()), flush=True)
+
+    final = trainable.train(config, report, None, data=data)
+    if args.json:
+        print(json.dumps(final, default=float))
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    workdir = WorkDir.at(args.workdir)
+    if not workdir.mlflow_db.exists():
+        raise ValueError(f"no MLflow store at {workdir.mlflow_db}; run an experiment first (mixbench run demo)")
+    command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", workdir.default_tracking_uri(),
+               "--host", "127.0.0.1", "--port", str(args.port), "--workers", "1"]  # one user: one worker
+    print(f"MLflow UI on http://127.0.0.1:{args.port}  (Ctrl-C to stop)", flush=True)
+    return subprocess.call(command)
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from orchestrator.cli.data import run_data
+
+    return run_data(args)
+
+
+def cmd_gemix(args: argparse.Namespace) -> int:
+    from orchestrator.cli.gemix import run_gemix
+
+    return run_gemix(args)
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "resume": cmd_resume, "report": cmd_report,
+            "train": cmd_train, "ui": cmd_ui, "data": cmd_data, "gemix": cmd_gemix}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, ValueError) as exc:  # DatasetError is a ValueError too
+        print(f"mixbench: error: {str(exc).strip() or type(exc).__name__}", file=sys.stderr)
+        return USAGE_ERROR
+    except FloatingPointError as exc:  # `mixbench train` diverged (in a sweep, Tune records it per trial)
+        print(f"mixbench: error: {exc}; try a smaller lr", file=sys.stderr)
+        return 1
+

@@ -1,0 +1,274 @@
+"""The driver-side Tune callback that records every trial: Parquet rows and MLflow child runs.
+
+Parquet is the source of truth for reports. Epoch rows are buffered and written at most every
+FLUSH_SECONDS (each write rewrites the table file, so one write per result would cost O(rows) per
+epoch); rows a killed driver had not flushed yet are recovered from Ray's own per-trial result
+logs when the stage starts again (`reconcile`), so nothing reported is lost. Each (trial, epoch)
+row is written once, also across retries and `mixbench resume`. MLflow is for the comparison UI:
+metrics are logged in batches, and an MLflow outage warns instead of taking the sweep down.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from ray.tune import Callback
+
+from orchestrator.plan.expand import planned_epochs
+from orchestrator.record.ray_logs import epoch_row, logged_epochs, split_result
+from orchestrator.record.results import epochs_table, higher_is_better, is_metric, trial_name, trials_table
+from orchestrator.record.status import (ERROR, LOST, RUN_FAILED, RUN_FINISHED, RUN_KILLED, RUNNING, STOPPED_EARLY,
+                                        TERMINATED)
+from orchestrator.record.tracking import Tracking
+from orchestrator.workdir import WorkDir
+
+log = logging.getLogger("mixbench")
+
+RUN_TAG_KEYS = ("dataset", "variant", "method", "arch", "seed")
+FLUSH_SECONDS = 1.0
+
+
+class TrialRecorder(Callback):
+    """Records one stage's trials. Picklable (Tune stores it with the experiment): clients are
+    created in `setup`, which Tune calls at the start of every `fit`, also after a restore."""
+
+    def __init__(self, experiment: str, invocation: str, stage: str, workdir: str, tracking_uri: str,
+                 parent_run_id: str, stage_path: str | None = None) -> None:
+        self.experiment = experiment
+        self.invocation = invocation
+        self.stage = stage
+        self.stage_path = stage_path
+        self.workdir = WorkDir.at(workdir)
+        self.tracking_uri = tracking_uri
+        self.parent_run_id = parent_run_id
+        self._runtime_reset()
+
+    def _runtime_reset(self) -> None:
+        self._tracking: Tracking | None = None
+        self._run_ids: dict[str, str] = {}
+        self._logged_step: dict[str, int] = {}
+        self._pending: dict[str, list[tuple[int, dict[str, float]]]] = {}
+        self._epoch_rows: list[dict[str, Any]] = []
+        self._last_flush = 0.0
+        self._started: dict[str, float] = {}
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for key in [k for k in state if k.startswith("_")]:
+            del state[key]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._runtime_reset()
+
+    # -- Tune hooks -------------------------------------------------------------------------
+
+    def setup(self, **info: Any) -> None:
+        self._tracking = Tracking.for_workdir(self.tracking_uri, self.workdir)
+        self._epochs = epochs_table(self.workdir.results)
+        self._trials = trials_table(self.workdir.results)
+        self.reconcile()
+
+    def reconcile(self) -> int:
+        """Write what Ray logged but a killed driver had not flushed yet: the missing Parquet epoch
+        rows, and the missing epochs of each trial's MLflow metrics. Returns the rows added."""
+        if not self.stage_path:
+            return 0
+        base = {"experiment": self.experiment, "invocation": self.invocation, "stage": self.stage}
+        logged = logged_epochs(Path(self.stage_path), base)
+        added = self._epochs.insert([row for row, _, _ in logged])
+        if self._tracking is not None:
+            by_trial: dict[str, list[tuple[int, dict[str, float]]]] = {}
+            for row, epoch, numbers in logged:
+                by_trial.setdefault(row["trial_id"], []).append((epoch, numbers))
+            for trial_id, rows in by_trial.items():
+                self._recover_metrics(trial_id, rows)
+        return added
+
+    def _recover_metrics(self, trial_id: str, rows: list[tuple[int, dict[str, float]]]) -> None:
+        try:
+            run_id = self._tracking.find_child_run(self.parent_run_id, trial_id)
+            if run_id is None:
+                return  # opened when the trial starts again
+            last = self._tracking.last_step(run_id)
+            missing = sorted((epoch, numbers) for epoch, numbers in dict(rows).items() if epoch > last)
+            if missing:
+                self._tracking.log_metrics(run_id, missing)
+        except Exception as exc:
+            log.warning("MLflow: could not recover the metrics of trial %s: %s", trial_id, exc)
+
+    def on_trial_start(self, iteration: int, trials: list, trial, **info: Any) -> None:
+        self._started.setdefault(trial.trial_id, time.time())
+        run_id = self._ensure_run(trial)
+        self._trials.upsert([self._trial_row(trial, RUNNING, run_id)])
+
+    def on_trial_result(self, iteration: int, trials: list, trial, result: dict, **info: Any) -> None:
+        row, epoch, numbers = epoch_row(self._row_base(trial), result)
+        self._epoch_rows.append(row)
+        if epoch > self._logged_step.get(trial.trial_id, 0):
+            self._pending.setdefault(trial.trial_id, []).append((epoch, numbers))
+            self._logged_step[trial.trial_id] = epoch
+
+    def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
+        if (self._pending or self._epoch_rows) and time.time() - self._last_flush > FLUSH_SECONDS:
+            self._flush_all()
+
+    def on_checkpoint(self, iteration: int, trials: list, trial, checkpoint, **info: Any) -> None:
+        """Pictures a trainable puts in its checkpoint (e.g. the GAN's per-class sample grid) go to
+        the trial's MLflow run, one per checkpoint, so the UI shows training progress."""
+        run_id = self._run_ids.get(trial.trial_id)
+        pictures = sorted(Path(checkpoint.path).glob("*.png")) if run_id and checkpoint is not None else []
+        for picture in pictures:
+            try:
+                step = int((trial.last_result or {}).get("step", (trial.last_result or {}).get("epoch", 0)))
+                self._tracking.client.log_artifact(run_id, str(picture), f"{picture.stem}/{step:08d}")
+            except Exception as exc:
+                log.warning("MLflow: could not log %s of trial %s: %s", picture.name, trial.trial_id, exc)
+
+    def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
+        self._finish(trial, error=None)
+
+    def on_trial_error(self, iteration: int, trials: list, trial, **info: Any) -> None:
+        self._finish(trial, error=error_message(trial))
+
+    def on_experiment_end(self, trials: list, **info: Any) -> None:
+        self._flush_all()
+        self.reconcile()
+        self._mark_lost({t.trial_id for t in trials})
+
+    def _mark_lost(self, known: set[str]) -> None:
+        """A trial started after Tune's last state snapshot is unknown to a restored Tuner, which
+        hands its config out again as a new trial. Its row (and MLflow run) would stay RUNNING forever:
+        mark it LOST so reports skip it, and close its run as KILLED."""
+        frame = self._trials.read()
+        if frame.empty:
+            return
+        stale = frame[(frame["experiment"] == self.experiment) & (frame["invocation"] == self.invocation)
+                      & (frame["stage"] == self.stage) & (frame["status"] == RUNNING) & ~frame["trial_id"].isin(known)]
+        if stale.empty:
+            return
+        note = "the driver stopped before Ray Tune saved this trial; its config ran again as another trial"
+        self._trials.upsert([{**row, "status": LOST, "error": note} for row in stale.to_dict("records")])
+        for run_id in stale["mlflow_run_id"].dropna():
+            try:
+                self._tracking.end_run(run_id, RUN_KILLED)
+            except Exception as exc:
+                log.warning("MLflow: could not close run %s: %s", run_id, exc)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _row_base(self, trial) -> dict[str, Any]:
+        return {"experiment": self.experiment, "invocation": self.invocation, "stage": self.stage,
+                "trial_id": trial.trial_id, "trial_number": trial_number(trial), **trial.config}
+
+    def _ensure_run(self, trial) -> str | None:
+        if trial.trial_id in self._run_ids:
+            return self._run_ids[trial.trial_id]
+        config = trial.config
+        tags = {"mixbench.experiment": self.experiment, "mixbench.invocation": self.invocation,
+                "mixbench.stage": self.stage,
+                **{f"mixbench.{k}": config.get(k) for k in RUN_TAG_KEYS}}
+        name = trial_name(config, trial.trial_id)
+        try:
+            run_id, last = self._tracking.child_run(self.parent_run_id, trial.trial_id, name, tags, config)
+        except Exception as exc:  # MLflow is the UI, not the record: keep the sweep going
+            log.warning("MLflow: could not open a run for trial %s: %s", trial.trial_id, exc)
+            return None
+        self._run_ids[trial.trial_id] = run_id
+        self._logged_step[trial.trial_id] = max(last, self._logged_step.get(trial.trial_id, 0))
+        return run_id
+
+    def _flush(self, trial_id: str) -> None:
+        rows = self._pending.pop(trial_id, [])
+        run_id = self._run_ids.get(trial_id)
+        if rows and run_id:
+            try:
+                self._tracking.log_metrics(run_id, rows)
+            except Exception as exc:
+                log.warning("MLflow: could not log metrics of trial %s: %s", trial_id, exc)
+
+    def _flush_rows(self) -> None:
+        rows, self._epoch_rows = self._epoch_rows, []
+        self._epochs.insert(rows)
+
+    def _flush_all(self) -> None:
+        self._flush_rows()
+        for trial_id in list(self._pending):
+            self._flush(trial_id)
+        self._last_flush = time.time()
+
+    def _finish(self, trial, error: str | None) -> None:
+        run_id = self._ensure_run(trial)
+        self._flush_rows()  # the final and best metrics are read back from the table
+        self._flush(trial.trial_id)
+        row = self._trial_row(trial, ERROR if error else TERMINATED, run_id, error)
+        if not error and row.get("epochs_done", 0) < planned_epochs(trial.config):
+            row["status"] = STOPPED_EARLY
+        self._trials.upsert([row])
+        if run_id:
+            try:
+                _, texts = split_result(trial.last_result or {})
+                for key, text in texts.items():
+                    self._tracking.log_dict(run_id, json.loads(text), f"{key}.json")
+                tags = {"mixbench.status": row["status"]}
+                if error:
+                    tags["mixbench.error"] = error
+                self._tracking.set_tags(run_id, tags)
+                self._tracking.end_run(run_id, RUN_FAILED if error else RUN_FINISHED)
+            except Exception as exc:
+                log.warning("MLflow: could not close the run of trial %s: %s", trial.trial_id, exc)
+
+    def _trial_row(self, trial, status: str, run_id: str | None, error: str | None = None) -> dict[str, Any]:
+        row = {**self._row_base(trial), "config": json.dumps(trial.config, sort_keys=True),
+               "status": status, "error": error, "mlflow_run_id": run_id,
+               "runtime_s": time.time() - self._started.get(trial.trial_id, time.time())}
+        if status != RUNNING:
+            row.update(self._final_and_best(trial))
+        return row
+
+    def _final_and_best(self, trial) -> dict[str, Any]:
+        """Final metrics (the last epoch) and best-so-far (`best_<metric>`), from the epochs table."""
+        epochs = self._epochs.read()
+        if epochs.empty:
+            return {"epochs_done": 0}
+        mine = epochs[(epochs["experiment"] == self.experiment) & (epochs["trial_id"] == trial.trial_id)]
+        if mine.empty:
+            return {"epochs_done": 0}
+        mine = mine.sort_values("epoch")
+        _, texts = split_result(trial.last_result or {})
+        out: dict[str, Any] = {"epochs_done": int(mine["epoch"].max()), **texts}
+        numeric = mine.select_dtypes("number").columns
+        metric_columns = [c for c in numeric if is_metric(c) and c not in trial.config]
+        for column in metric_columns:
+            values = mine[column].dropna()
+            if values.empty:
+                continue
+            out[column] = float(values.iloc[-1])
+            best = values.max() if higher_is_better(column) else values.min()
+            out[f"best_{column}"] = float(best) if not math.isnan(best) else None
+        return out
+
+
+def trial_number(trial) -> int | None:
+    """The trial's position in its stage (1-based, the order the searcher handed configs out)."""
+    head = str(getattr(trial, "experiment_tag", "") or "").split("_", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def error_message(trial) -> str:
+    """The last line of the trial's error (e.g. 'FloatingPointError: non-finite training loss ...')."""
+    text = ""
+    try:
+        error = trial.get_error()
+        text = str(error) if error else ""
+    except Exception:
+        pass
+    if not text and trial.error_file and Path(trial.error_file).exists():
+        text = Path(trial.error_file).read_text()
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "unknown error"

@@ -1,0 +1,128 @@
+"""The invocation record: what one `mixbench run` was started with and how far it got.
+
+An *invocation* (one `mixbench run`) gets an id; its record is `WORKDIR/ray/NAME/<invocation>/mixbench.json`
+and `WORKDIR/ray/NAME/latest` names the experiment's latest invocation. This module is their only
+reader and writer: `resume` replays the saved options exactly, and reports read the options that
+change a cell's identity (`smoke`, `sets`) from here.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from orchestrator.record.results import trials_table
+from orchestrator.record.status import INVOCATION_RUNNING
+from orchestrator.workdir import WorkDir
+
+
+@dataclass
+class RunOptions:
+    """Everything an invocation was started with (saved, so `resume` replays it exactly)."""
+
+    smoke: bool = False
+    sets: dict[str, Any] = field(default_factory=dict)
+    address: str | None = None
+    tracking_uri: str | None = None
+    cpus_per_trial: float = 1.0
+    gpus_per_trial: float = 0.0
+    max_concurrent: int | None = None
+    max_failures: int = 1
+
+    def validate(self) -> None:
+        if self.cpus_per_trial <= 0:
+            raise ValueError(f"--cpus-per-trial must be > 0, got {self.cpus_per_trial}")
+        if self.gpus_per_trial < 0:
+            raise ValueError(f"--gpus-per-trial must be >= 0, got {self.gpus_per_trial}")
+        if self.max_concurrent is not None and self.max_concurrent < 1:
+            raise ValueError(f"--max-concurrent must be >= 1, got {self.max_concurrent}")
+
+    @classmethod
+    def from_json(cls, state: dict[str, Any]) -> "RunOptions":
+        """Options as saved; keys a newer or older mixbench wrote are left out."""
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in state.items() if k in known})
+
+
+@dataclass
+class Invocation:
+    experiment: str
+    invocation: str
+    options: RunOptions
+    tracking_uri: str
+    parent_run_id: str = ""
+    status: str = INVOCATION_RUNNING
+
+    def save(self, workdir: WorkDir) -> None:
+        """Write the record (atomically) and mark this invocation the experiment's latest."""
+        path = workdir.invocation_record(self.experiment, self.invocation)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, json.dumps(asdict(self), indent=2))
+        _atomic_write(workdir.latest_marker(self.experiment), self.invocation)
+
+    @classmethod
+    def load(cls, workdir: WorkDir, experiment: str, invocation: str) -> "Invocation":
+        """The saved record of `invocation`; ValueError naming the file if it is absent or unreadable."""
+        path = workdir.invocation_record(experiment, invocation)
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot read the invocation record {path}: {exc}") from None
+        state["options"] = RunOptions.from_json(state.get("options") or {})
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in state.items() if k in known})
+
+    @classmethod
+    def latest(cls, workdir: WorkDir, experiment: str) -> "Invocation":
+        invocation = latest_id(workdir, experiment)
+        if invocation is None:
+            raise ValueError(f"no run of experiment {experiment!r} in {workdir.root} to resume; "
+                             f"start one with `mixbench run {experiment}`")
+        return cls.load(workdir, experiment, invocation)
+
+
+def latest_id(workdir: WorkDir, experiment: str) -> str | None:
+    """The id of the experiment's latest invocation, or None if it never ran here."""
+    marker = workdir.latest_marker(experiment)
+    try:
+        return marker.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def saved_options(workdir: WorkDir, experiment: str, invocation: str | None) -> RunOptions:
+    """The options `invocation` was started with; defaults when the record is absent or unreadable
+    (a report must still say what it can about an interrupted or foreign work directory)."""
+    if not invocation:
+        return RunOptions()
+    try:
+        return Invocation.load(workdir, experiment, invocation).options
+    except ValueError:
+        return RunOptions()
+
+
+def new_invocation_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+
+
+def _atomic_write(path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def chosen_invocation(workdir: WorkDir, experiment: str, requested: str | None = None) -> str | None:
+    """The invocation a command means: the one asked for, else the experiment's latest, else (a work
+    directory without its `latest` marker) the newest invocation in the trials table."""
+    if requested:
+        return requested
+    latest = latest_id(workdir, experiment)
+    if latest:
+        return latest
+    frame = trials_table(workdir.results).read()
+    if frame.empty or "experiment" not in frame:
+        return None
+    mine = frame.loc[frame["experiment"] == experiment, "invocation"]
+    return str(mine.max()) if len(mine) else None

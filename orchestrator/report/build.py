@@ -1,0 +1,205 @@
+"""`mixbench report NAME`: tables and figures of an experiment, from the Parquet results alone.
+
+Works on a finished, running or interrupted experiment: cells are laid out as planned, a cell with
+fewer finished seeds than planned shows "(n/expected)", one with none "missing" (or "running").
+Outputs go to WORKDIR/reports/NAME/ (report.md, index.html, per table .md/.html/.tex, figures as
+.html + .png); WORKDIR/reports/index.html is rewritten to link every report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from orchestrator.record.invocation import chosen_invocation, saved_options
+from orchestrator.record.results import higher_is_better, invocation_trials
+from orchestrator.record.status import ERROR, LOST, RUNNING, TERMINATED
+from orchestrator.report.figures import gamma_figure, paired_figure, sweep_figure
+from orchestrator.report.index import Doc, write_index, write_summary
+from orchestrator.report.layout import ReportStage, report_stages
+from orchestrator.report.tables import Table, build_table, to_html, to_latex, to_markdown
+from orchestrator.workdir import WorkDir
+from search_spaces import get_experiment
+from search_spaces.experiment import Experiment
+from search_spaces.published import published
+
+MAX_LISTED = 20  # missing cells / failed trials listed by name in the report
+
+
+@dataclass
+class Report:
+    experiment: str
+    directory: Path
+    markdown: str
+    files: list[Path] = field(default_factory=list)
+
+
+def load_trials(workdir: WorkDir, experiment: str, invocation: str | None) -> tuple[pd.DataFrame, str | None]:
+    """Trials rows of `experiment`'s given (default: latest) invocation, and that invocation."""
+    invocation = chosen_invocation(workdir, experiment, invocation)
+    return invocation_trials(workdir.results, experiment, invocation), invocation
+
+
+def stage_trials(trials: pd.DataFrame, stage: str) -> pd.DataFrame:
+    if trials.empty or "stage" not in trials:
+        return pd.DataFrame()
+    return trials[trials["stage"] == stage].reset_index(drop=True)
+
+
+def attach_published(table: Table, experiment: Experiment, stage: ReportStage) -> None:
+    """Put the published numbers of `experiment` (search_spaces.published, keyed by its name) beside
+    ours, matched on dataset, arch and variant; an experiment without any gets no such columns."""
+    rows = published(experiment.name)
+    if not rows:
+        return
+    table.source = ", ".join(sorted({p.source for p in rows}))
+    by_label = {r.label: r for r in stage.rows}
+    for label in table.rows:
+        row = by_label.get(label)
+        if row is None:  # a row only the trials know (not planned): no published counterpart
+            continue
+        for column in table.columns:
+            try:
+                found = published(experiment.name, row.dataset, row.arch, column, table.metric)
+            except ValueError:  # a metric the papers never report
+                found = []
+            if found:
+                table.published[(label, column)] = (found[0].value, found[0].std)
+
+
+def grid_tables(experiment: Experiment, stage: ReportStage, trials: pd.DataFrame) -> list[Table]:
+    """One table per report metric of a grid stage, planned layout, published numbers attached."""
+    baseline = experiment.baseline if experiment.baseline in stage.columns else None
+    tables = []
+    for metric in experiment.report_metrics:
+        table = build_table(trials, metric, stage.row_keys, stage.expected, higher_is_better(metric), baseline,
+                            stage.columns, [r.label for r in stage.rows])
+        attach_published(table, experiment, stage)
+        tables.append(table)
+    return tables
+
+
+def _cell_list(table: Table) -> list[str]:
+    out = []
+    for row, column in table.incomplete():
+        cell = table.cells[(row, column)]
+        state = "running" if cell.n == 0 and cell.running else "missing" if cell.n == 0 else "incomplete"
+        out.append(f"{row} × {column}: {cell.n}/{cell.expected} seeds ({state})")
+    return out
+
+
+def _failures(trials: pd.DataFrame) -> list[str]:
+    if trials.empty or "status" not in trials:
+        return []
+    failed = trials[trials["status"] == ERROR]
+    return [f"trial {r.get('trial_id')} ({r.get('dataset')} {r.get('variant')} seed {r.get('seed')}): {r.get('error')}"
+            for r in failed.to_dict("records")]
+
+
+def _listed(items: list[str]) -> list[str]:
+    return items[:MAX_LISTED] + ([f"... and {len(items) - MAX_LISTED} more"] if len(items) > MAX_LISTED else [])
+
+
+def _grid_section(doc: Doc, experiment: Experiment, stage: ReportStage, trials: pd.DataFrame,
+                  directory: Path, files: list[Path]) -> tuple[list[Table], int]:
+    tables = grid_tables(experiment, stage, trials)
+    complete = stage.cells - len(tables[0].incomplete()) if tables else 0
+    doc.heading(f"{stage.name}: {complete} of {stage.cells} cells complete")
+    for table in tables:
+        stem = directory / f"{stage.name}-{table.metric}"
+        for suffix, render in ((".md", to_markdown), (".html", to_html), (".tex", to_latex)):
+            path = stem.with_suffix(suffix)
+            path.write_text(render(table))
+            files.append(path)
+        doc.heading(f"{stage.name}: {table.metric} (%, mean ± std over seeds; vs {table.baseline or '-'})", 3)
+        doc.table(to_markdown(table), to_html(table))
+    if tables and tables[0].source:
+        doc.text("Published numbers are matched on dataset, arch and variant; '–': the paper has none.")
+    if tables and tables[0].incomplete():
+        doc.text("Not complete yet:")
+        doc.items(_listed(_cell_list(tables[0])))
+    failures = _failures(trials)
+    if failures:
+        doc.text(f"{len(failures)} failed trials:")
+        doc.items(_listed(failures))
+    if tables:
+        paths = gamma_figure(tables[0], directory / f"{stage.name}-gamma", f"{experiment.name} {stage.name}: "
+                             f"{tables[0].metric} against γ (vs {tables[0].baseline or '-'})")
+        if paths:
+            files.extend(paths)
+            doc.figure(paths, f"{tables[0].metric} against γ, mean ± std over seeds; dashed: {tables[0].baseline}")
+    return tables, complete
+
+
+def _bayesian_section(doc: Doc, experiment: Experiment, stage: ReportStage, trials: pd.DataFrame,
+                      directory: Path, files: list[Path]) -> int:
+    status = trials["status"].value_counts().to_dict() if len(trials) and "status" in trials else {}
+    finished = int(status.get(TERMINATED, 0))
+    doc.heading(f"{stage.name}: Bayesian sweep on {stage.dataset} / {stage.arch}, {finished} of "
+                f"{stage.num_samples} trials finished")
+    others = {k: v for k, v in status.items() if k != TERMINATED}
+    if others:
+        doc.text("Other trials: " + ", ".join(f"{v} {k.lower().replace('_', ' ')}" for k, v in sorted(others.items())) + ".")
+    paths, lines = sweep_figure(stage, trials, directory / f"{stage.name}-parallel", f"{experiment.name} {stage.name}")
+    for line in lines:
+        doc.text(line)
+    if paths:
+        files.extend(paths)
+        doc.figure(paths, f"parallel coordinates of {', '.join(stage.space)} and {stage.metric}")
+    failures = _failures(trials)
+    if failures:
+        doc.items(_listed(failures))
+    return finished
+
+
+def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> Report:
+    """Write every table and figure of experiment `name` (its latest invocation unless given) and
+    refresh the work directory's index. Raises ValueError for an unknown experiment name."""
+    experiment = get_experiment(name)
+    trials, invocation = load_trials(workdir, name, invocation)
+    options = saved_options(workdir, name, invocation)
+    smoke = options.smoke
+    stages = report_stages(experiment, smoke, options.sets)
+    directory = workdir.reports / name
+    directory.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    doc = Doc(name)
+    doc.text(experiment.description + (f" ({experiment.paper})" if experiment.paper else ""))
+    # Preparatory stages (report=False, e.g. GAN training) are neither planned cells nor counted here.
+    reported = trials[trials["stage"].isin({s.name for s in stages}) & (trials["status"] != LOST)] \
+        if len(trials) and "stage" in trials else trials
+    counts = reported["status"].value_counts().to_dict() if len(reported) and "status" in reported else {}
+    planned = sum(s.planned_trials for s in stages)
+    doc.text(f"Invocation {invocation or '(none recorded)'}{' (smoke)' if smoke else ''}: {len(reported)} of "
+             f"{planned} planned trials recorded, {int(counts.get(TERMINATED, 0))} finished, "
+             f"{int(counts.get(RUNNING, 0))} running, {int(counts.get(ERROR, 0))} failed.")
+    by_metric: dict[str, list[Table]] = {m: [] for m in experiment.report_metrics}
+    progress = []
+    for stage in stages:
+        mine = stage_trials(trials, stage.name)
+        if stage.kind == "grid":
+            tables, complete = _grid_section(doc, experiment, stage, mine, directory, files)
+            for table in tables:
+                by_metric[table.metric].append(table)
+            progress.append(f"{stage.name} {complete}/{stage.cells} cells")
+        else:
+            finished = _bayesian_section(doc, experiment, stage, mine, directory, files)
+            progress.append(f"{stage.name} {finished}/{stage.num_samples} trials")
+    from orchestrator.report.gemix_sections import gemix_sections
+
+    files.extend(gemix_sections(doc, name, trials, workdir, invocation, directory))
+    if any(by_metric.values()):
+        paths = paired_figure(by_metric, directory / "paired", f"{name}: mean over seeds per metric")
+        if paths:
+            files.extend(paths)
+            doc.heading("Paired comparison")
+            doc.figure(paths, "paired dots per metric and dataset")
+    markdown = doc.markdown()
+    report_md = directory / "report.md"
+    report_md.write_text(markdown)
+    summary = write_summary(directory, {"experiment": name, "description": experiment.description,
+                                        "invocation": invocation, "progress": "; ".join(progress)})
+    index = directory / "index.html"
+    index.write_text(doc.html([report_md, *files]))
+    return Report(name, directory, markdown, [report_md, index, *files, summary, write_index(workdir)])

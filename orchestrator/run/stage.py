@@ -1,0 +1,76 @@
+"""One stage of an experiment as a Ray Tune `Tuner`: built (or restored), run, recorded."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ray import tune
+from ray.tune.schedulers import ASHAScheduler
+
+from orchestrator.plan.expand import StagePlan, planned_epochs
+from orchestrator.record.callback import TrialRecorder
+from orchestrator.record.invocation import Invocation
+from orchestrator.record.results import trial_name
+from orchestrator.run.searchers import OrderedGridSearcher, optuna_searcher, search_domains
+from orchestrator.run.trial import run_trial
+from orchestrator.workdir import WorkDir
+
+
+def trial_dirname(trial) -> str:
+    """Short trial folders (Tune's default spells out the whole config)."""
+    return trial_name(trial.config, trial.trial_id)
+
+
+def trainable_for(plan: StagePlan, invocation: Invocation, datasets: dict[str, Any]):
+    """`datasets`: name -> ObjectRef of the DatasetArrays (put once per invocation by the runner)."""
+    options = invocation.options
+    data = {name: datasets[name] for name in plan.datasets() if name in datasets}
+    fn = tune.with_parameters(run_trial, trainable_name=plan.trainable, datasets=data,
+                              threads=max(1, int(options.cpus_per_trial)))
+    return tune.with_resources(fn, {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
+
+
+def search_and_schedule(plan: StagePlan) -> tuple[Any, Any, dict[str, Any], int]:
+    """(search_alg, scheduler, param_space, num_samples) for one stage."""
+    if plan.kind == "grid":
+        return OrderedGridSearcher(plan.configs, metric=None, mode=None), None, {}, len(plan.configs)
+    epochs = planned_epochs(plan.base)
+    searcher = optuna_searcher(plan.seed, full_epochs=epochs)
+    scheduler = None
+    if plan.asha:
+        # ASHA stops weak trials after 1, 3, 9, ... epochs; see EarlyStopAwareOptunaSearch for how
+        # those stops reach Optuna.
+        scheduler = ASHAScheduler(time_attr="training_iteration", max_t=epochs, grace_period=1, reduction_factor=3)
+    param_space = {**{k: v for k, v in plan.base.items() if k not in plan.space}, **search_domains(plan.space)}
+    return searcher, scheduler, param_space, plan.num_samples
+
+
+def run_stage(plan: StagePlan, invocation: Invocation, datasets: dict[str, Any], workdir: WorkDir,
+              stage_path: Path, resume: bool) -> tune.ResultGrid:
+    trainable = trainable_for(plan, invocation, datasets)
+    if resume and tune.Tuner.can_restore(str(stage_path)):
+        tuner = tune.Tuner.restore(str(stage_path), trainable=trainable, resume_unfinished=True, resume_errored=True)
+        return tuner.fit()
+    options = invocation.options
+    search_alg, scheduler, param_space, num_samples = search_and_schedule(plan)
+    recorder = TrialRecorder(plan.experiment, invocation.invocation, plan.stage, str(workdir.root),
+                             invocation.tracking_uri, invocation.parent_run_id, stage_path=str(stage_path))
+    tuner = tune.Tuner(
+        trainable,
+        param_space=param_space,
+        tune_config=tune.TuneConfig(
+            metric=plan.metric, mode=plan.mode, search_alg=search_alg, scheduler=scheduler,
+            num_samples=num_samples, max_concurrent_trials=options.max_concurrent,
+            trial_dirname_creator=trial_dirname, trial_name_creator=trial_dirname,
+            reuse_actors=True,  # a worker that finished a trial takes the next: torch is imported once
+        ),
+        run_config=tune.RunConfig(
+            name=plan.stage,
+            storage_path=str(stage_path.parent),
+            failure_config=tune.FailureConfig(max_failures=options.max_failures),
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
+            callbacks=[recorder],
+            verbose=1,
+        ),
+    )
+    return tuner.fit()

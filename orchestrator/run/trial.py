@@ -1,0 +1,38 @@
+"""The adapter from a workloads trainable to a Ray Tune function trainable."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from ray import tune
+
+from orchestrator.plan.trainables import get_trainable
+
+
+def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str, Any], threads: int) -> None:
+    """One trial inside a Ray worker: restore from Tune's checkpoint if there is one, then train.
+
+    `datasets` maps names to ObjectRefs of DatasetArrays in the object store: `ray.get` gives numpy
+    arrays that are zero-copy views of shared memory, so concurrent trials hold the data once per node.
+    """
+    import ray
+
+    logging.getLogger("ray.train").setLevel(logging.WARNING)  # no line per checkpoint saved
+    # torch reads its thread count when first imported; the trainable imports it (a trivial trainable
+    # never pays for that import).
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    train = get_trainable(trainable_name).train
+    ref = datasets.get(config.get("dataset"))
+    data = ray.get(ref) if ref is not None else None
+
+    def report(metrics: dict[str, Any], checkpoint_dir: str | None) -> None:
+        checkpoint = tune.Checkpoint.from_directory(checkpoint_dir) if checkpoint_dir else None
+        tune.report(metrics, checkpoint=checkpoint)
+
+    checkpoint = tune.get_checkpoint()
+    if checkpoint is None:
+        train(config, report, None, data=data)
+        return
+    with checkpoint.as_directory() as directory:
+        train(config, report, directory, data=data)

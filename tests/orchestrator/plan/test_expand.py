@@ -1,0 +1,76 @@
+import pytest
+
+from orchestrator.plan.expand import plan_experiment
+from search_spaces import EXPERIMENTS, get_experiment
+
+
+def grid(plans):
+    return next(p for p in plans if p.kind == "grid")
+
+
+def test_demo_expands_to_its_grid_and_sweep_with_validated_flat_configs():
+    grid_plan, sweep = plan_experiment(get_experiment("demo"))
+    assert grid_plan.num_trials == 5 * 3 and sweep.num_trials == 16
+    config = grid_plan.configs[0]
+    assert config["dataset"] == "digits" and config["arch"] == "small_cnn"
+    assert config["epochs"] == 40 and config["train_subset"] == 60 and config["momentum"] == 0.9 and config["nesterov"] is True
+    assert all(isinstance(v, (int, float, str, bool, list, type(None))) for v in config.values())
+    assert set(sweep.space) == {"gamma", "weight_decay"} and sweep.base["method"] == "zeta"
+
+
+def test_all_seeds_of_a_table_cell_are_adjacent_so_cells_finish_early():
+    configs = grid(plan_experiment(get_experiment("zeta-table6"))).configs
+    assert len(configs) == 300
+    cells = [(c["dataset"], c["variant"], c["arch"]) for c in configs]
+    for i in range(0, 300, 3):
+        assert len(set(cells[i : i + 3])) == 1
+        assert [c["seed"] for c in configs[i : i + 3]] == [0, 1, 2]
+
+
+def test_precedence_fixed_then_smoke_then_set():
+    demo = get_experiment("demo")
+    assert grid(plan_experiment(demo)).configs[0]["epochs"] == 40
+    smoke = grid(plan_experiment(demo, smoke=True))
+    assert smoke.configs[0]["epochs"] == 2 and smoke.num_trials == 5  # one seed
+    assert grid(plan_experiment(demo, smoke=True, sets={"epochs": 5})).configs[0]["epochs"] == 5
+
+
+def test_smoke_maps_every_arch_to_a_small_model_and_drops_the_duplicates():
+    full = grid(plan_experiment(get_experiment("zeta-table5")))
+    smoke = grid(plan_experiment(get_experiment("zeta-table5"), smoke=True))
+    assert {c["arch"] for c in full.configs} == {"resnet18", "resnet50", "mobilenetv2_100", "efficientnet_b0"}
+    assert {c["arch"] for c in smoke.configs} == {"small_cnn"}
+    assert smoke.num_trials == 2 * 2  # datasets x methods, one seed, archs collapsed
+
+
+def test_data_root_becomes_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    configs = grid(plan_experiment(get_experiment("demo"), sets={"data_root": "data"})).configs
+    assert configs[0]["data_root"] == str(tmp_path / "data")
+
+
+@pytest.mark.parametrize("sets, message", [
+    ({"nope": 1}, "unknown config key"),
+    ({"arch": "resnet9000"}, "valid choices"),
+    ({"gamma": -1.0}, "gamma"),
+    ({"epochs": 0}, "epochs"),
+])
+def test_bad_values_are_rejected_before_anything_runs(sets, message):
+    with pytest.raises(ValueError, match=message):
+        plan_experiment(get_experiment("demo"), sets=sets)
+
+
+def test_a_set_that_collides_with_a_searched_key_is_rejected():
+    with pytest.raises(ValueError, match="weight_decay conflicts with stage 'sweep'"):
+        plan_experiment(get_experiment("demo"), sets={"weight_decay": 1e-4})
+
+
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_every_registered_experiment_plans_in_smoke_mode(name):
+    plans = plan_experiment(get_experiment(name), smoke=True, artifacts_dir="/tmp/artifacts")
+    assert plans and all(p.num_trials >= 1 for p in plans)
+    for plan in plans:
+        if plan.trainable != "classify":
+            continue  # preparatory stages (GeMix's GAN, its sets) have their own smoke keys
+        for config in plan.configs or [plan.base]:
+            assert config["epochs"] <= 2 and config["subset"] is not None

@@ -1,0 +1,46 @@
+import json
+
+import pandas as pd
+
+from orchestrator.record.ray_logs import logged_epochs
+from orchestrator.record.callback import TrialRecorder
+from orchestrator.record.results import epochs_table
+
+
+def write_log(trial_dir, trial_id, epochs, torn=False):
+    trial_dir.mkdir(parents=True)
+    lines = [json.dumps({"trial_id": trial_id, "epoch": e, "test_acc": e / 10, "training_iteration": e,
+                         "time_total_s": float(e), "timestamp": 1000 + e, "date": "x", "pid": 1,
+                         "config": {"dataset": "digits", "gamma": 2.8, "milestones": [1, 2]}}) for e in epochs]
+    text = "\n".join(lines) + ("\n{\"trial_id\": \"" if torn else "\n")
+    (trial_dir / "result.json").write_text(text)
+
+
+def test_rows_are_rebuilt_from_every_trial_log_and_a_torn_last_line_is_skipped(tmp_path):
+    write_log(tmp_path / "a", "aaa", [1, 2])
+    write_log(tmp_path / "b", "bbb", [1], torn=True)
+    rows = [row for row, _, _ in logged_epochs(tmp_path, {"experiment": "demo", "invocation": "i", "stage": "grid"})]
+    assert sorted((r["trial_id"], r["epoch"]) for r in rows) == [("aaa", 1), ("aaa", 2), ("bbb", 1)]
+    row = next(r for r in rows if r["trial_id"] == "aaa" and r["epoch"] == 2)
+    assert row["test_acc"] == 0.2 and row["gamma"] == 2.8 and row["experiment"] == "demo"
+    assert "pid" not in row and "date" not in row  # Tune's bookkeeping is not a metric
+
+
+def test_reconcile_adds_only_the_rows_parquet_lacks(tmp_path):
+    stage = tmp_path / "ray" / "grid"
+    write_log(stage / "a", "aaa", [1, 2, 3])
+    recorder = TrialRecorder("demo", "i", "grid", str(tmp_path), "sqlite:///unused.db", "p", stage_path=str(stage))
+    recorder._epochs = epochs_table(tmp_path / "results")
+    recorder._epochs.insert([{"experiment": "demo", "trial_id": "aaa", "epoch": 1, "test_acc": 0.1}])
+    assert recorder.reconcile() == 2
+    assert recorder.reconcile() == 0
+    frame = pd.read_parquet(tmp_path / "results" / "epochs")
+    assert sorted(frame["epoch"]) == [1, 2, 3]
+
+
+def test_the_tune_keys_spelled_out_are_rays_own():
+    from ray.tune.result import AUTO_RESULT_KEYS
+
+    from orchestrator.record.ray_logs import AUTO_RESULT_KEYS as OURS
+
+    assert OURS == set(AUTO_RESULT_KEYS)

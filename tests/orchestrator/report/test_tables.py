@@ -1,0 +1,97 @@
+import pandas as pd
+import pytest
+
+from orchestrator.report.tables import build_table, to_html, to_latex, to_markdown
+
+
+def trials():
+    rows = []
+    for variant, accs in {"mixup": [0.80, 0.82], "zeta-2.8": [0.90, 0.86], "erm": [0.70, 0.72]}.items():
+        for seed, acc in enumerate(accs):
+            rows.append({"dataset": "digits", "variant": variant, "seed": seed, "status": "TERMINATED", "test_acc": acc})
+    rows.append({"dataset": "digits", "variant": "erm", "seed": 2, "status": "ERROR", "test_acc": None})
+    return pd.DataFrame(rows)
+
+
+def table(expected=None):
+    return build_table(trials(), "test_acc", ["dataset"], expected or {}, True, "mixup", ["erm", "mixup", "zeta-2.8"])
+
+
+def test_cells_are_mean_and_sample_std_over_finished_seeds_only():
+    cell = table().cells[("digits", "zeta-2.8")]
+    assert cell.mean == pytest.approx(0.88) and cell.std == pytest.approx(pd.Series([0.90, 0.86]).std())
+    assert table().cells[("digits", "erm")].n == 2  # the errored seed is not averaged in
+
+
+def test_relative_improvement_over_the_baseline_and_ranking():
+    t = table()
+    assert t.improvement("digits", "zeta-2.8") == pytest.approx((0.88 - 0.81) / 0.81 * 100)
+    assert t.improvement("digits", "mixup") is None
+    assert t.ranked("digits") == ["zeta-2.8", "mixup", "erm"]
+
+
+def test_markdown_bolds_the_best_and_underlines_the_second_and_marks_incomplete_cells():
+    t = table(expected={("digits", "erm"): 3})
+    md = to_markdown(t)
+    assert "**88.00 ± 2.83 (+8.6%)**" in md
+    assert "<u>81.00 ± 1.41</u>" in md
+    assert "71.00 ± 1.41 (2/3) (-12.3%)" in md
+
+
+def test_html_and_latex_carry_the_same_numbers():
+    t = table()
+    assert "<b>88.00 ± 2.83 (+8.6%)</b>" in to_html(t)
+    latex = to_latex(t)
+    assert r"\textbf{88.00 $\pm$ 2.83 (+8.6\%)}" in latex and r"\underline{81.00 $\pm$ 1.41}" in latex
+
+
+def test_a_cell_without_results_says_missing():
+    frame = trials()
+    frame = frame[frame["variant"] != "mixup"]
+    t = build_table(frame, "test_acc", ["dataset"], {("digits", "mixup"): 3}, True, "mixup", ["erm", "mixup", "zeta-2.8"])
+    assert "missing" in to_markdown(t)
+    assert t.improvement("digits", "zeta-2.8") is None  # no baseline to compare with
+
+
+def published_table():
+    t = build_table(trials(), "test_acc", ["dataset"], {}, True, "mixup", ["erm", "mixup", "zeta-2.8"],
+                    rows=["cifar10", "digits"])
+    t.source = "zeta-mixup Table 4"
+    t.published[("digits", "mixup")] = (0.80, 0.005)
+    t.published[("digits", "zeta-2.8")] = (0.9012, None)
+    return t
+
+
+def test_planned_rows_come_first_in_order_and_rows_without_trials_are_missing():
+    t = published_table()
+    assert t.rows == ["cifar10", "digits"]
+    assert all(t.cells[("cifar10", c)].text(100) == "missing" for c in t.columns)
+    assert t.incomplete() == [("cifar10", "erm"), ("cifar10", "mixup"), ("cifar10", "zeta-2.8")]
+
+
+def test_published_values_and_differences_sit_beside_ours_in_every_format():
+    t = published_table()
+    assert t.difference("digits", "zeta-2.8") == pytest.approx(0.88 - 0.9012)
+    assert t.difference("digits", "erm") is None and t.difference("cifar10", "mixup") is None
+    md = to_markdown(t)
+    assert "| digits | 71.00 ± 1.41 (-12.3%) | – | – | <u>81.00 ± 1.41</u> | 80.00 ± 0.50 | +1.00 | " \
+           "**88.00 ± 2.83 (+8.6%)** | 90.12 | -2.12 |" in md
+    assert "zeta-2.8 (published) | zeta-2.8 Δ |" in md and "published: zeta-mixup Table 4" in md
+    html = to_html(t)
+    assert "<td>80.00 ± 0.50</td><td>+1.00</td>" in html and '<th colspan="3">mixup</th>' in html
+    assert "<caption>published: zeta-mixup Table 4" in html
+    latex = to_latex(t)
+    assert r"\multicolumn{3}{c}{zeta-2.8}" in latex and r"80.00 $\pm$ 0.50 & +1.00" in latex
+    assert r"90.12 & -2.12" in latex and r"\footnotesize published: zeta-mixup Table 4" in latex
+    assert r"\begin{tabular}{l" + "c" * 9 + "}" in latex
+
+
+def test_without_a_source_there_are_no_published_columns():
+    t = table()
+    assert "(published)" not in to_markdown(t) and "colspan" not in to_html(t) and "multicolumn" not in to_latex(t)
+
+
+def test_a_cell_with_only_running_seeds_says_running():
+    frame = pd.concat([trials(), pd.DataFrame([{"dataset": "mnist", "variant": "mixup", "seed": 0, "status": "RUNNING"}])])
+    t = build_table(frame, "test_acc", ["dataset"], {("mnist", "mixup"): 3}, True, "mixup", ["erm", "mixup"])
+    assert t.cells[("mnist", "mixup")].text(100) == "running" and t.cells[("mnist", "erm")].text(100) == "missing"
