@@ -70,6 +70,16 @@ Stage = Union[Grid, Bayesian]
 
 
 @dataclass(frozen=True)
+class Section:
+    """A report section beyond the results tables, by its registered name in the report package
+    (e.g. "covid-fnr", "confusion", "gemix-samples", "gemix-quality"), with the parameters it needs
+    (stage and class names, variants to compare) as plain data."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Experiment:
     """A named benchmark: its stages, shared fixed values, the metric it is judged on, its report."""
 
@@ -88,3 +98,4 @@ class Experiment:
     # True: every trial gets `artifacts_dir`, a folder of the invocation where stages hand files to
     # later stages (a trained generator, generated training sets).
     artifacts: bool = False
+    sections: tuple[Section, ...] = ()  # report sections beyond the results tables, in order

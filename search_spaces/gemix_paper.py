@@ -23,7 +23,8 @@ The paper does not state the GAN's training length; `gan_steps` (25,000 x batch 
 """
 from __future__ import annotations
 
-from search_spaces.experiment import Experiment, Grid, Method
+from search_spaces.experiment import Experiment, Grid, Method, Section
+from workloads.registry import Registry
 
 VARIANTS = ("real", "mixup", "mmixup", "gemix", "real+mixup", "real+mmixup", "real+gemix", "real+mmixup+gemix")
 ARCHS = ("resnet50", "resnet101", "efficientnet_b0")
@@ -75,6 +76,16 @@ TABLE1 = Experiment(
     paper="GeMix Table I",
     trainable="classify",
     artifacts=True,
+    sections=(
+        Section("covid-fnr", {"stage": "classify", "positive": "COVID-19"}),
+        # Fig. 4 compares these two setups' confusion matrices per architecture.
+        Section("confusion", {"stage": "classify", "variants": ["real+mmixup", "real+gemix"], "figure": "Fig. 4",
+                              "file": "fig4-confusion.png"}),
+        Section("gemix-samples", {"sets": ["mixup", "mmixup", "gemix"], "columns": 8, "figure": "Fig. 2",
+                                  "file": "fig2-samples.png"}),
+        Section("gemix-quality", {"figure": "Fig. 3", "file": "fig3-tsne.png"}),
+    ),
 )
 
-EXPERIMENTS: dict[str, Experiment] = {TABLE1.name: TABLE1}
+EXPERIMENTS: Registry[Experiment] = Registry("experiment")
+EXPERIMENTS.add(TABLE1.name, TABLE1)

@@ -50,5 +50,8 @@ class Registry(Generic[T]):
     def items(self):
         return self._entries.items()
 
+    def values(self):
+        return self._entries.values()
+
     def __getitem__(self, name: str) -> T:
         return self.get(name)

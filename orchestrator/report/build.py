@@ -16,9 +16,12 @@ from orchestrator.record.invocation import chosen_invocation, saved_options
 from orchestrator.record.results import higher_is_better, invocation_trials
 from orchestrator.record.status import ERROR, LOST, RUNNING, TERMINATED
 from orchestrator.report.figures import gamma_figure, paired_figure, sweep_figure
-from orchestrator.report.index import Doc, write_index, write_summary
+from orchestrator.report.doc import Doc
+from orchestrator.report.index import write_index, write_summary
 from orchestrator.report.layout import ReportStage, report_stages
-from orchestrator.report.tables import Table, build_table, to_html, to_latex, to_markdown
+from orchestrator.report.render import write_table
+from orchestrator.report.sections import SectionContext, run_sections
+from orchestrator.report.tables import Table, build_table, tabular
 from orchestrator.workdir import WorkDir
 from search_spaces import get_experiment
 from search_spaces.experiment import Experiment
@@ -107,13 +110,10 @@ def _grid_section(doc: Doc, experiment: Experiment, stage: ReportStage, trials: 
     complete = stage.cells - len(tables[0].incomplete()) if tables else 0
     doc.heading(f"{stage.name}: {complete} of {stage.cells} cells complete")
     for table in tables:
-        stem = directory / f"{stage.name}-{table.metric}"
-        for suffix, render in ((".md", to_markdown), (".html", to_html), (".tex", to_latex)):
-            path = stem.with_suffix(suffix)
-            path.write_text(render(table))
-            files.append(path)
+        rendered = tabular(table)
+        files += write_table(rendered, directory / f"{stage.name}-{table.metric}")
         doc.heading(f"{stage.name}: {table.metric} (%, mean ± std over seeds; vs {table.baseline or '-'})", 3)
-        doc.table(to_markdown(table), to_html(table))
+        doc.table(rendered)
     if tables and tables[0].source:
         doc.text("Published numbers are matched on dataset, arch and variant; '–': the paper has none.")
     if tables and tables[0].incomplete():
@@ -186,9 +186,7 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
         else:
             finished = _bayesian_section(doc, experiment, stage, mine, directory, files)
             progress.append(f"{stage.name} {finished}/{stage.num_samples} trials")
-    from orchestrator.report.gemix_sections import gemix_sections
-
-    files.extend(gemix_sections(doc, name, trials, workdir, invocation, directory))
+    files += run_sections(SectionContext(experiment, trials, workdir, invocation, directory, doc), experiment.sections)
     if any(by_metric.values()):
         paths = paired_figure(by_metric, directory / "paired", f"{name}: mean over seeds per metric")
         if paths:

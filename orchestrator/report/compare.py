@@ -6,16 +6,18 @@ and linked from WORKDIR_B/reports/index.html.
 """
 from __future__ import annotations
 
-import html
 import os
+
 import pandas as pd
 
 from orchestrator.report.build import Report, grid_tables, load_trials, stage_trials
-from orchestrator.report.index import Doc, write_index
+from orchestrator.report.doc import Doc
+from orchestrator.report.index import write_index
 from orchestrator.record.invocation import saved_options
 from orchestrator.record.status import TERMINATED
 from orchestrator.report.layout import report_stages
-from orchestrator.report.tables import NONE, Table
+from orchestrator.report.render import NONE, Column, Tabular
+from orchestrator.report.tables import Table
 from orchestrator.workdir import WorkDir
 from search_spaces import get_experiment
 
@@ -33,23 +35,16 @@ def compare_cells(a: Table, b: Table, row: str, column: str, scale: float = 100.
     return text_a, text_b, diff
 
 
-def compare_markdown(a: Table, b: Table, names: tuple[str, str]) -> str:
-    rows, columns = _order(a.rows, b.rows), _order(a.columns, b.columns)
-    head = [h for c in columns for h in (f"{c} {names[0]}", f"{c} {names[1]}", f"{c} B − A")]
-    lines = ["| " + " | ".join(["", *head]) + " |", "|" + "---|" * (len(head) + 1)]
+def compare_tabular(a: Table, b: Table, names: tuple[str, str]) -> Tabular:
+    """Per variant: A's cell, B's cell and B − A, for every row either side has."""
+    rows, variants = _order(a.rows, b.rows), _order(a.columns, b.columns)
+    cols = [col for c in variants for col in (Column((c, f"A: {names[0]}"), f"{c} {names[0]}"),
+                                              Column((c, f"B: {names[1]}"), f"{c} {names[1]}"),
+                                              Column((c, "B − A"), f"{c} B − A"))]
+    table = Tabular(cols, css_class="compare")
     for row in rows:
-        lines.append("| " + " | ".join([row, *(t for c in columns for t in compare_cells(a, b, row, c))]) + " |")
-    return "\n".join(lines)
-
-
-def compare_html(a: Table, b: Table, names: tuple[str, str]) -> str:
-    rows, columns = _order(a.rows, b.rows), _order(a.columns, b.columns)
-    esc = html.escape
-    head = ("<tr><th rowspan=\"2\"></th>" + "".join(f"<th colspan=\"3\">{esc(c)}</th>" for c in columns) + "</tr><tr>"
-            + f"<th>A: {esc(names[0])}</th><th>B: {esc(names[1])}</th><th>B − A</th>" * len(columns) + "</tr>")
-    body = "".join(f"<tr><th>{esc(row)}</th>" + "".join(f"<td>{esc(t)}</td>" for c in columns
-                                                       for t in compare_cells(a, b, row, c)) + "</tr>" for row in rows)
-    return f"<table class=\"compare\"><thead>{head}</thead><tbody>{body}</tbody></table>"
+        table.add(row, [text for c in variants for text in compare_cells(a, b, row, c)])
+    return table
 
 
 def _best(trials: pd.DataFrame, metric: str, mode: str) -> str:
@@ -92,7 +87,7 @@ def compare_report(workdir_a: str | os.PathLike | WorkDir, workdir_b: str | os.P
             tables_b = grid_tables(experiment, stage_b or stage_a, trials_b)
             for ta, tb in zip(tables_a, tables_b):
                 doc.heading(f"{stage_name}: {ta.metric}")
-                doc.table(compare_markdown(ta, tb, names), compare_html(ta, tb, names))
+                doc.table(compare_tabular(ta, tb, names))
         else:
             doc.heading(f"{stage_name}: Bayesian sweep")
             doc.items([f"A: {_best(trials_a, stage.metric, stage.mode)}", f"B: {_best(trials_b, stage.metric, stage.mode)}"])

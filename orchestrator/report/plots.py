@@ -16,21 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from orchestrator.report.figure_files import pyplot, save_html, save_png
+
 GREY = "#c8c8c8"
 BETTER, WORSE = "#2ca02c", "#d62728"  # paired dots: the second variant better / worse
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _write(figure, html_path: Path) -> None:
-    figure.write_html(html_path, include_plotlyjs=True, full_html=True)
 
 
 def _floats(values) -> list[float]:
@@ -74,7 +63,7 @@ def parallel_coordinates(frame: pd.DataFrame, axes: list[tuple[str, str, bool]],
     figure = go.Figure(go.Parcoords(line=dict(color=_floats(shade), colorscale=scale, cmin=0, cmax=1), dimensions=dims))
     figure.update_layout(title=title)
     html_path, png_path = out_stem.with_suffix(".html"), out_stem.with_suffix(".png")
-    _write(figure, html_path)
+    save_html(figure, html_path)
     _parallel_png(frame, axes, score, greyed, png_path, title)
     return [html_path, png_path]
 
@@ -87,7 +76,7 @@ def colour_range(score: pd.Series, greyed: pd.Series) -> tuple[float, float]:
 
 
 def _parallel_png(frame, axes, score, greyed, path: Path, title: str) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     positions = np.arange(len(axes))
     normalized = np.stack([_axis_values(frame[c], log) for c, _, log in axes], axis=1)
     fig, ax = plt.subplots(figsize=(2.4 * len(axes) + 2, 4.5))
@@ -105,9 +94,7 @@ def _parallel_png(frame, axes, score, greyed, path: Path, title: str) -> None:
     ax.set_xticks(positions, [label for _, label, _ in axes])
     ax.set_yticks([])
     ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_png(fig, path)
 
 
 # -- a metric against γ with a baseline band (Fig. 10 a/b) ------------------------------------------
@@ -151,9 +138,9 @@ def gamma_curves(panels: list[GammaPanel], y_label: str, out_stem: Path, title: 
         figure.update_yaxes(title_text=y_label, row=1, col=k)
     figure.update_layout(title=title)
     html_path, png_path = out_stem.with_suffix(".html"), out_stem.with_suffix(".png")
-    _write(figure, html_path)
+    save_html(figure, html_path)
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
     for ax, p in zip(axes[0], panels):
         ax.errorbar(p.gammas, [m * scale for m in p.mean], yerr=[s * scale for s in p.std], marker="o",
@@ -166,10 +153,7 @@ def gamma_curves(panels: list[GammaPanel], y_label: str, out_stem: Path, title: 
         ax.set_xlabel("γ")
         ax.set_ylabel(y_label)
         ax.legend(fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    save_png(fig, png_path, title=title)
     return [html_path, png_path]
 
 
@@ -211,9 +195,9 @@ def paired_dots(panels: list[PairPanel], labels: tuple[str, str], out_stem: Path
                                         hoverinfo="text"), row=1, col=k)
     figure.update_layout(title=title, height=max(350, 40 * max(len(p.rows) for p in panels) + 150))
     html_path, png_path = out_stem.with_suffix(".html"), out_stem.with_suffix(".png")
-    _write(figure, html_path)
+    save_html(figure, html_path)
 
-    plt = _pyplot()
+    plt = pyplot()
     height = max(3.0, 0.35 * max(len(p.rows) for p in panels) + 1.5)
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels) + 1.5, height), sharey=True, squeeze=False)
     rows = panels[0].rows
@@ -229,8 +213,5 @@ def paired_dots(panels: list[PairPanel], labels: tuple[str, str], out_stem: Path
         ax.set_yticks(range(len(rows)), rows)
         ax.invert_yaxis()
     axes[0][0].legend(fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    save_png(fig, png_path, title=title)
     return [html_path, png_path]

@@ -1,20 +1,20 @@
 """Results tables from the trials Parquet: rows (datasets, or dataset / arch) x variants, mean ± std
 over seeds, relative improvement over a baseline variant, best in bold and second underlined, and
-optionally the published numbers beside ours with the difference; as Markdown, HTML and LaTeX.
+optionally the published numbers beside ours with the difference (`tabular`, rendered by
+`orchestrator.report.render` as Markdown, HTML and LaTeX).
 
 Values are fractions in the Parquet; tables print them times `scale` (100: percent, and Δ in points).
 """
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from orchestrator.record.status import RUNNING, TERMINATED
+from orchestrator.report.render import BEST, NONE, SECOND, Cell as TextCell, Column, Tabular
 
-NONE = "–"  # a published value that does not exist (en dash)
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def build_table(trials: pd.DataFrame, metric: str, row_keys: list[str], expected
 
 def _marks(table: Table, row: str) -> dict[str, str]:
     ranked = table.ranked(row)
-    return {c: ("best" if i == 0 else "second") for i, c in enumerate(ranked[:2])} if len(ranked) > 1 else {}
+    return {c: (BEST if i == 0 else SECOND) for i, c in enumerate(ranked[:2])} if len(ranked) > 1 else {}
 
 
 def _cell_text(table: Table, row: str, column: str, scale: float) -> str:
@@ -134,82 +134,25 @@ def published_text(table: Table, row: str, column: str, scale: float) -> tuple[s
     return text, (f"{diff * scale:+.2f}" if diff is not None else NONE)
 
 
-def _row_cells(table: Table, row: str, scale: float, mark, escape=lambda text: text) -> list[str]:
-    """One row's cells, ours marked with `mark(text, "best"|"second"|None)` (which escapes), then
-    the published sub-columns (escaped with `escape`) if the table has a source."""
-    marks = _marks(table, row)
-    out = []
-    for column in table.columns:
-        out.append(mark(_cell_text(table, row, column, scale), marks.get(column)))
-        if table.source:
-            out += [escape(text) for text in published_text(table, row, column, scale)]
-    return out
-
-
-def header(table: Table) -> list[str]:
-    """Flat column names: a variant, then its "(published)" and "Δ" sub-columns with a source."""
-    if not table.source:
-        return list(table.columns)
-    return [name for c in table.columns for name in (c, f"{c} (published)", f"{c} Δ")]
-
-
 def citation(table: Table) -> str:
     return f"published: {table.source}; Δ = ours − published, in points" if table.source else ""
 
 
-def to_markdown(table: Table, scale: float = 100.0) -> str:
-    def mark(text, how):
-        return f"**{text}**" if how == "best" else f"<u>{text}</u>" if how == "second" else text
-
-    names = header(table)
-    lines = ["| " + " | ".join(["", *names]) + " |", "|" + "---|" * (len(names) + 1)]
-    lines += ["| " + " | ".join([row, *_row_cells(table, row, scale, mark)]) + " |" for row in table.rows]
+def tabular(table: Table, scale: float = 100.0) -> Tabular:
+    """The table as the reports print it: ours (best bold, second underlined, gain over the baseline),
+    and with a source, each variant's published value and Δ beside it."""
     if table.source:
-        lines += ["", citation(table)]
-    return "\n".join(lines)
-
-
-def to_html(table: Table, scale: float = 100.0) -> str:
-    def mark(text, how):
-        text = html.escape(text)
-        return f"<b>{text}</b>" if how == "best" else f"<u>{text}</u>" if how == "second" else text
-
-    if table.source:  # variants span their three sub-columns
-        head = ("<tr><th rowspan=\"2\"></th>" + "".join(f"<th colspan=\"3\">{html.escape(c)}</th>" for c in table.columns)
-                + "</tr><tr>" + "<th>ours</th><th>published</th><th>Δ</th>" * len(table.columns) + "</tr>")
-        caption = f"<caption>{html.escape(citation(table))}</caption>"
+        cols = [col for c in table.columns for col in (Column((c, "ours"), c), Column((c, "published"), f"{c} (published)"),
+                                                       Column((c, "Δ"), f"{c} Δ"))]
     else:
-        head = "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in ["", *table.columns]) + "</tr>"
-        caption = ""
-    body = "".join(f"<tr><th>{html.escape(row)}</th>" + "".join(f"<td>{c}</td>" for c in _row_cells(table, row, scale, mark, html.escape))
-                   + "</tr>" for row in table.rows)
-    return f"<table class=\"results\">{caption}<thead>{head}</thead><tbody>{body}</tbody></table>"
-
-
-def latex_escape(text: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
-                 ("±", r"$\pm$"), ("Δ", r"$\Delta$"), ("−", "-"), ("–", "--")):
-        text = text.replace(a, b)
-    return text
-
-
-def to_latex(table: Table, scale: float = 100.0) -> str:
-    def mark(text, how):
-        text = latex_escape(text)
-        return rf"\textbf{{{text}}}" if how == "best" else rf"\underline{{{text}}}" if how == "second" else text
-
-    width = 3 if table.source else 1
-    lines = [r"\begin{tabular}{l" + "c" * (len(table.columns) * width) + "}", r"\toprule"]
-    if table.source:
-        lines.append(" & ".join(["", *(rf"\multicolumn{{3}}{{c}}{{{latex_escape(c)}}}" for c in table.columns)]) + r" \\")
-        lines.append(" & ".join(["", *(["ours", "published", r"$\Delta$"] * len(table.columns))]) + r" \\")
-    else:
-        lines.append(" & ".join(["", *map(latex_escape, table.columns)]) + r" \\")
-    lines.append(r"\midrule")
-    lines += [" & ".join([latex_escape(row), *_row_cells(table, row, scale, mark, latex_escape)]) + r" \\" for row in table.rows]
-    lines.append(r"\bottomrule")
-    if table.source:
-        span = len(table.columns) * width + 1
-        lines.append(rf"\multicolumn{{{span}}}{{l}}{{\footnotesize {latex_escape(citation(table))}}} \\")
-    lines.append(r"\end{tabular}")
-    return "\n".join(lines)
+        cols = [Column((c,)) for c in table.columns]
+    out = Tabular(cols, notes=[citation(table)] if table.source else [])
+    for row in table.rows:
+        marks = _marks(table, row)
+        cells = []
+        for column in table.columns:
+            cells.append(TextCell(_cell_text(table, row, column, scale), marks.get(column)))
+            if table.source:
+                cells += [TextCell(text) for text in published_text(table, row, column, scale)]
+        out.add(row, cells)
+    return out

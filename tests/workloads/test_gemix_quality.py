@@ -98,12 +98,12 @@ def test_reports_the_metrics_once_matching_quality_json(measured):
 
 
 def test_the_report_section_renders_a_table_and_fig3_png(measured, tmp_path):
-    from orchestrator.report.gemix_sections import quality_section
-    from orchestrator.report.index import Doc
+    from orchestrator.report.doc import Doc
+    from orchestrator.report.sections.gemix_quality import quality_section
 
     artifacts, _, _, _ = measured
     doc = Doc("gemix-table1")
-    files = quality_section(doc, quality_path(artifacts), tmp_path)
+    files = quality_section(doc, quality_path(artifacts), tmp_path, file="fig3-tsne.png")
     assert [f.name for f in files] == ["fig3-tsne.png"]
     png = files[0].read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000

@@ -1,4 +1,5 @@
-"""GeMix report pieces from fabricated trials rows and sets: COVID-19 FNR, Fig. 4 matrices, Fig. 2 grid."""
+"""The report sections gemix-table1 declares, from fabricated trials rows and sets: COVID-19 FNR, Fig. 4
+matrices, Fig. 2 grid; and the registry that every declared section is found in."""
 from __future__ import annotations
 
 import json
@@ -7,10 +8,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestrator.report.gemix_sections import false_negative_rates, gemix_sections, summed_confusions
-from orchestrator.report.index import Doc
+from orchestrator.report.doc import Doc
+from orchestrator.report.sections import SECTIONS, SectionContext, run_sections
+from orchestrator.report.sections.confusion import false_negative_rates, summed_confusions
 from orchestrator.workdir import WorkDir
+from search_spaces import EXPERIMENTS, get_experiment
 from workloads.gan.sets import save_set
+
+GEMIX = get_experiment("gemix-table1")
+
+
+def sections(doc, trials, workdir, invocation, out, experiment=GEMIX):
+    return run_sections(SectionContext(experiment, trials, workdir, invocation, out, doc), experiment.sections)
+
+
+def classify_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    finished = frame[(frame["stage"] == "classify") & (frame["status"] == "TERMINATED")]
+    return finished.dropna(subset=["test_confusion"])
 
 
 def trials() -> pd.DataFrame:
@@ -30,11 +44,11 @@ def trials() -> pd.DataFrame:
 
 
 def test_false_negative_rate_and_summed_confusions():
-    rates = false_negative_rates(trials())
+    rates = false_negative_rates(classify_rows(trials()), "COVID-19")
     assert set(rates) == {(a, v) for a in ("resnet50", "resnet101") for v in ("real+mmixup", "real+gemix")}
     assert rates[("resnet50", "real+mmixup")] == (pytest.approx(0.35), 2)  # (3 + 4) / 20
     assert rates[("resnet101", "real+gemix")] == (pytest.approx(0.15), 2)
-    matrix = summed_confusions(trials())[("resnet50", "real+gemix")]
+    matrix = summed_confusions(classify_rows(trials()))[("resnet50", "real+gemix")]
     assert matrix.tolist() == [[20, 0, 0], [0, 18, 2], [3, 0, 17]]
 
 
@@ -46,18 +60,24 @@ def test_sections_write_tables_and_figures(tmp_path):
     out = tmp_path / "reports"
     out.mkdir()
     doc = Doc("gemix-table1")
-    files = gemix_sections(doc, "gemix-table1", trials(), workdir, "inv1", out)
+    files = sections(doc, trials(), workdir, "inv1", out)
     assert sorted(f.name for f in files) == ["confusion-matrices.json", "covid-fnr.json", "fig2-samples.png",
                                              "fig4-confusion.png"]
     assert all(f.stat().st_size > 0 for f in files)
     markdown = doc.markdown()
     assert "| resnet50 | 35.0 | 15.0 |" in markdown and "| resnet101 | 35.0 | 15.0 |" in markdown
     assert json.loads((out / "covid-fnr.json").read_text())["resnet50 / real+gemix"]["seeds"] == 2
-    assert gemix_sections(Doc("x"), "zeta-table4", trials(), workdir, "inv1", out) == []
+    assert sections(Doc("x"), trials(), workdir, "inv1", out, get_experiment("zeta-table4")) == []
 
 
 def test_sections_say_what_is_missing(tmp_path):
     doc = Doc("gemix-table1")
-    files = gemix_sections(doc, "gemix-table1", pd.DataFrame(), WorkDir(tmp_path), None, tmp_path)
+    files = sections(doc, pd.DataFrame(), WorkDir(tmp_path), None, tmp_path)
     assert files == []
     assert "No finished classifier trial" in doc.markdown() and "No generated sets" in doc.markdown()
+
+
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_every_declared_section_is_registered(name):
+    for section in get_experiment(name).sections:
+        assert section.name in SECTIONS, f"{name} declares an unknown section {section.name!r}"

@@ -1,7 +1,20 @@
 import pandas as pd
 import pytest
 
-from orchestrator.report.tables import build_table, to_html, to_latex, to_markdown
+from orchestrator.report import render
+from orchestrator.report.tables import build_table, tabular
+
+
+def to_markdown(table):
+    return render.to_markdown(tabular(table))
+
+
+def to_html(table):
+    return render.to_html(tabular(table))
+
+
+def to_latex(table):
+    return render.to_latex(tabular(table))
 
 
 def trials():
