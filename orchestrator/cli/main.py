@@ -41,6 +41,15 @@ def build_parser() -> Parser:
     run.add_argument("--max-failures", type=int, default=1, help="retries of a failed trial from its last checkpoint")
     add_workdir(run)
 
+    plan = commands.add_parser("plan", help="what `run` would do, without running it")
+    plan.add_argument("name")
+    plan.add_argument("--smoke", action="store_true", help="the plan of `run --smoke`")
+    plan.add_argument("--set", dest="sets", action="append", metavar="KEY=VALUE", help="override a config value")
+    plan.add_argument("--cpus-per-trial", type=float, default=1.0)
+    plan.add_argument("--gpus-per-trial", type=float, default=0.0)
+    plan.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    add_workdir(plan)
+
     resume = commands.add_parser("resume", help="continue an interrupted run")
     resume.add_argument("name")
     add_workdir(resume)
@@ -97,6 +106,24 @@ def cmd_run(args: argparse.Namespace) -> int:
                          max_failures=args.max_failures)
     summary = run_experiment(args.name, options, WorkDir.at(args.workdir))
     print_summary(summary)
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from orchestrator.plan.describe import describe, plan_lines
+    from orchestrator.plan.expand import plan_experiment
+    from orchestrator.record.invocation import RunOptions
+    from search_spaces import get_experiment
+
+    options = RunOptions(smoke=args.smoke, sets=parse_sets(args.sets), cpus_per_trial=args.cpus_per_trial,
+                         gpus_per_trial=args.gpus_per_trial)
+    options.validate()
+    experiment = get_experiment(args.name)
+    # Where `run` would put the stages' files; nothing is created.
+    artifacts = WorkDir.at(args.workdir).artifacts(args.name, "<invocation>")
+    plans = plan_experiment(experiment, smoke=args.smoke, sets=options.sets, artifacts_dir=str(artifacts))
+    summary = describe(args.name, plans, args.smoke, args.cpus_per_trial, args.gpus_per_trial)
+    print(json.dumps(summary, default=str) if args.json else "\n".join(plan_lines(summary)))
     return 0
 
 
@@ -178,7 +205,7 @@ def cmd_gemix(args: argparse.Namespace) -> int:
     return run_gemix(args)
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "resume": cmd_resume, "report": cmd_report,
+COMMANDS = {"list": cmd_list, "run": cmd_run, "plan": cmd_plan, "resume": cmd_resume, "report": cmd_report,
             "train": cmd_train, "ui": cmd_ui, "data": cmd_data, "gemix": cmd_gemix}
 
 

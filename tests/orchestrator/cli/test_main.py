@@ -18,6 +18,8 @@ from tests.orchestrator.conftest import mixbench
     (["train", "--dataset", "cifar11", "--method", "erm", "--arch", "small_cnn"], "unknown dataset 'cifar11'; valid choices:"),
     (["train", "--dataset", "digits", "--method", "zeta", "--arch", "small_cnn", "--set", "t=1"], "t"),
     (["resume", "demo"], "no run of experiment 'demo'"),
+    (["plan", "demo", "--set", "lr=0"], "lr must be a number in (0.0, inf)"),
+    (["plan", "nope"], "unknown experiment 'nope'; valid choices:"),
     (["report", "demo", "--compare", "/nonexistent/a", "/nonexistent/b"], "nonexistent"),
     (["frobnicate"], "invalid choice"),
 ])
@@ -28,6 +30,22 @@ def test_bad_input_is_one_line_naming_the_problem_with_exit_code_2(tmp_path, arg
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("mixbench"), done.stderr
     assert needle in lines[0]
+
+
+def test_plan_says_what_run_would_do_and_writes_nothing(tmp_path):
+    done = mixbench("plan", "gemix-table1", "--smoke", "--json", "--set", "gan_steps=3", "--workdir",
+                    str(tmp_path / "runs"), cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    assert plan["experiment"] == "gemix-table1" and plan["smoke"] is True
+    stages = {s["name"]: s for s in plan["stages"]}
+    assert list(stages) == ["gan", "sets", "quality", "classify"]
+    assert stages["gan"]["set_keys"] == ["gan_steps"] and stages["classify"]["set_keys"] == []
+    assert stages["classify"]["trials"] == 8 and stages["classify"]["metric"] == "test_f1_macro"
+    assert {"name", "kind", "trials", "metric", "mode", "datasets", "archs", "methods", "epochs"} <= set(stages["sets"])
+    assert not (tmp_path / "runs").exists()
+    text = mixbench("plan", "demo", cwd=tmp_path, timeout=120)
+    assert text.returncode == 0 and text.stdout.startswith("demo: 31 trials, 1240 trial-epochs")
 
 
 def test_bad_input_leaves_an_existing_work_directory_untouched(tmp_path):

@@ -74,3 +74,37 @@ def test_every_registered_experiment_plans_in_smoke_mode(name):
             continue  # preparatory stages (GeMix's GAN, its sets) have their own smoke keys
         for config in plan.configs or [plan.base]:
             assert config["epochs"] <= 2 and config["subset"] is not None
+
+
+def test_each_stage_gets_only_its_trainables_keys_and_a_set_reaches_the_stages_that_take_it():
+    plans = {p.stage: p for p in plan_experiment(get_experiment("gemix-table1"), smoke=True,
+                                                 sets={"lr": 1e-3, "gan_steps": 5}, artifacts_dir="/tmp/a")}
+    gan, sets, quality, classify = (plans[s].configs[0] for s in ("gan", "sets", "quality", "classify"))
+    assert gan["gan_steps"] == 5 and gan["gan_lr"] == 0.0025 and "lr" not in gan and "epochs" not in gan
+    assert not any(k.startswith("gan_") for k in classify) and classify["lr"] == 1e-3
+    assert quality["lr"] == 1e-3 and not any(k.startswith(("gan_", "sets_")) for k in quality)
+    assert not any(k.startswith(("gan_", "quality_")) for k in sets)
+    assert plans["gan"].set_keys == ("gan_steps",) and plans["classify"].set_keys == ("lr",)
+    assert plans["quality"].set_keys == ("lr",) and plans["sets"].set_keys == ()
+
+
+def test_reports_lay_out_the_expansion_the_run_used():
+    from orchestrator.report.layout import report_stages
+
+    experiment = get_experiment("zeta-table5")
+    (planned,) = plan_experiment(experiment, smoke=True)
+    (laid_out,) = report_stages(experiment, smoke=True)
+    assert sum(laid_out.expected.values()) == planned.num_trials == 4
+    assert laid_out.columns == ["cutmix", "cutmix+zeta"] and [r.label for r in laid_out.rows] == ["cifar10", "cifar100"]
+
+
+def test_the_plan_as_data_counts_trials_and_trial_epochs():
+    from orchestrator.plan.describe import describe
+
+    summary = describe("demo", plan_experiment(get_experiment("demo")), smoke=False, cpus=2, gpus=0.5)
+    grid_stage, sweep_stage = summary["stages"]
+    assert (grid_stage["trials"], grid_stage["epochs"], grid_stage["trial_epochs"]) == (15, [40], 600)
+    assert sweep_stage["kind"] == "bayesian" and set(sweep_stage["space"]) == {"gamma", "weight_decay"}
+    assert summary["trials"] == 31 and summary["trial_epochs"] == 31 * 40
+    assert grid_stage["resources_per_trial"] == {"cpu": 2, "gpu": 0.5}
+    assert grid_stage["varying"]["variant"] == ["erm", "mixup", "zeta-2.4", "zeta-2.8", "zeta-4.0"]
