@@ -99,3 +99,6 @@ class Experiment:
     # later stages (a trained generator, generated training sets).
     artifacts: bool = False
     sections: tuple[Section, ...] = ()  # report sections beyond the results tables, in order
+    # How the numbers are measured, stated at the top of the report: splits, training set, the epoch
+    # reported, selection, and every deviation from the paper's protocol.
+    protocol: str = ""

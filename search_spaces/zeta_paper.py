@@ -38,7 +38,7 @@ TABLE4 = Experiment(
     description="Table 4: error rates on 6 natural image datasets, ResNet-18, ERM vs mixup vs "
                 "zeta-mixup (gamma 2.4, 2.8, 4.0)",
     stages=(Grid(datasets=NATURAL, methods=PAPER_METHODS, archs=("resnet18",), name="table4"),),
-    metric="test_err",
+    metric="val_err",
     mode="min",
     report_metrics=("test_err",),
     baseline=m.MIXUP.label,
@@ -51,7 +51,7 @@ TABLE5 = Experiment(
                 "CIFAR-10/100 with 4 architectures, 200 epochs, lr 0.1 x0.2 at 100 and 150",
     stages=(Grid(datasets=("cifar10", "cifar100"), methods=(m.CUTMIX, m.CUTMIX_ZETA),
                  archs=TABLE5_ARCHS, name="table5"),),
-    metric="test_err",
+    metric="val_err",
     mode="min",
     report_metrics=("test_err",),
     fixed={"epochs": 200, "lr": 0.1, "milestones": [100, 150], "lr_decay": 0.2},
@@ -65,7 +65,7 @@ TABLE6 = Experiment(
                 "zeta-mixup (gamma 2.4, 2.8, 4.0); balanced accuracy, F1 micro, F1 macro",
     stages=(Grid(datasets=SKIN, methods=PAPER_METHODS, archs=("resnet18", "resnet50"),
                  name="table6"),),
-    metric="test_bacc",
+    metric="val_bacc",
     mode="max",
     report_metrics=("test_bacc", "test_f1_micro", "test_f1_macro"),
     baseline=m.MIXUP.label,
@@ -78,7 +78,7 @@ TABLE7 = Experiment(
                 "AUC and accuracy",
     stages=(Grid(datasets=MEDMNIST, methods=(m.ERM, m.MIXUP, m.ZETA_28), archs=("resnet18",),
                  name="table7"),),
-    metric="test_auc",
+    metric="val_auc",
     mode="max",
     report_metrics=("test_auc", "test_acc"),
     baseline=m.MIXUP.label,
@@ -92,7 +92,7 @@ TABLE8 = Experiment(
     stages=(Grid(datasets=("cifar100",),
                  methods=(m.MIXUP, m.ZETA_PAIR, m.DIRICHLET_BATCH, m.ZETA_28),
                  archs=("resnet18",), name="table8"),),
-    metric="test_err",
+    metric="val_err",
     mode="min",
     report_metrics=("test_err",),
     fixed={"batch_size": 128},  # T = m = 128 is part of the ablation, not just the recipe
@@ -127,7 +127,7 @@ FIG9 = Experiment(
     description="Fig. 9: zeta-mixup (gamma 2.8) vs manifold mixup (alpha 2, 10x epochs) on 9 "
                 "natural, MedMNIST and skin datasets; the metrics of Tables 4, 6 and 7",
     stages=_fig9_stages(),
-    metric="test_acc",
+    metric="val_acc",
     mode="max",
     # "For all metrics, higher values are better": accuracy rather than Table 4's error rate
     report_metrics=("test_acc", "test_bacc", "test_f1_micro", "test_f1_macro", "test_auc"),
@@ -143,7 +143,7 @@ FIG10_SENSITIVITY = Experiment(
     stages=(Grid(datasets=("cifar10", "cifar100"),
                  methods=(m.MIXUP,) + tuple(m.zeta(g) for g in SENSITIVITY_GAMMAS),
                  archs=("resnet18",), name="sensitivity"),),
-    metric="test_err",
+    metric="val_err",
     mode="min",
     report_metrics=("test_err",),
     baseline=m.MIXUP.label,
@@ -161,7 +161,7 @@ FIG10_SWEEP = Experiment(
                  num_samples=200, name=f"sweep-{d}")
         for d in ("cifar10", "cifar100")
     ),
-    metric="test_acc",
+    metric="val_acc",
     mode="max",
     report_metrics=("test_acc",),
     baseline="",  # a sweep has no baseline column; the plot greys gamma < GAMMA_MIN instead

@@ -166,6 +166,10 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
     files: list[Path] = []
     doc = Doc(name)
     doc.text(experiment.description + (f" ({experiment.paper})" if experiment.paper else ""))
+    if experiment.protocol:
+        doc.text(f"Protocol: {experiment.protocol}")
+    doc.text(f"Selection: searches and best-epoch choices use {experiment.metric} ({experiment.mode}); the tables "
+             f"report {', '.join(experiment.report_metrics)}.")
     # Preparatory stages (report=False, e.g. GAN training) are neither planned cells nor counted here.
     reported = trials[trials["stage"].isin({s.name for s in stages}) & (trials["status"] != LOST)] \
         if len(trials) and "stage" in trials else trials

@@ -111,6 +111,9 @@ def sweep_figure(stage: ReportStage, trials: pd.DataFrame, out_stem: Path, title
     best = done.sort_values(metric, ascending=stage.mode == "min").iloc[0]
     params = ", ".join(f"{p}={best[p]:.4g}" for p in stage.space)
     lines = [f"Best {metric} = {best[metric]:.4f} at {params}."]
+    twin = "test_" + metric[len("val_"):] if metric.startswith("val_") else None
+    if twin in best and pd.notna(best[twin]):  # selected on validation; its test score, reported, not chosen on
+        lines[0] = lines[0][:-1] + f"; that trial's {twin} = {best[twin]:.4f}."
     if grey:
         below = int((done["gamma"].astype(float) < GAMMA_MIN).sum())
         lines.append(f"{below} of {len(done)} trials have γ < {GAMMA_MIN} (grey).")

@@ -1,7 +1,8 @@
 """Results tables from the trials Parquet: rows (datasets, or dataset / arch) x variants, mean ± std
-over seeds, relative improvement over a baseline variant, best in bold and second underlined, and
-optionally the published numbers beside ours with the difference (`tabular`, rendered by
-`orchestrator.report.render` as Markdown, HTML and LaTeX).
+over seeds, relative improvement over a baseline variant, best in bold and second underlined, which
+differences are beyond seed noise (`orchestrator.report.significance`), and optionally the published
+numbers beside ours with the difference and whether ours is consistent with them (`tabular`,
+rendered by `orchestrator.report.render` as Markdown, HTML and LaTeX).
 
 Values are fractions in the Parquet; tables print them times `scale` (100: percent, and Δ in points).
 """
@@ -14,8 +15,8 @@ import pandas as pd
 
 from orchestrator.record.status import RUNNING, TERMINATED
 from orchestrator.report.render import BEST, NONE, SECOND, Cell as TextCell, Column, Tabular
-
-
+from orchestrator.report.significance import (SIGNIFICANT, baseline_rule, consistency_mark, published_rule,
+                                              significant, welch_p, welch_p_from_stats)
 
 @dataclass(frozen=True)
 class Cell:
@@ -24,6 +25,7 @@ class Cell:
     n: int  # finished seeds
     expected: int  # seeds planned (a cell with n < expected is marked incomplete)
     running: int = 0  # seeds still running (a cell without results says "running" then)
+    values: tuple[float, ...] = ()  # the finished seeds' values (for the significance tests)
 
     def text(self, scale: float) -> str:
         if self.n == 0:
@@ -76,6 +78,19 @@ class Table:
             return None
         return cell.mean - pub[0]
 
+    def p_vs_baseline(self, row: str, column: str) -> float | None:
+        """Welch's p of `column` against the baseline over seeds (None where untestable)."""
+        if not self.baseline or column == self.baseline or (row, self.baseline) not in self.cells:
+            return None
+        return welch_p(self.cells[(row, column)].values, self.cells[(row, self.baseline)].values)
+
+    def p_vs_published(self, row: str, column: str) -> float | None:
+        """Welch's p of ours against the published mean ± std (None where the paper gives no std)."""
+        cell, pub = self.cells[(row, column)], self.published.get((row, column))
+        if pub is None or pub[1] is None:
+            return None
+        return welch_p_from_stats(cell.mean, cell.std, cell.n, pub[0], pub[1])
+
     def incomplete(self) -> list[tuple[str, str]]:
         """Cells with fewer finished seeds than planned, in table order."""
         return [(r, c) for r in self.rows for c in self.columns if not self.cells[(r, c)].complete]
@@ -108,7 +123,7 @@ def build_table(trials: pd.DataFrame, metric: str, row_keys: list[str], expected
             expected = expected_seeds.get((row, column), max(1, len(values)))
             std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
             cells[(row, column)] = Cell(float(values.mean()) if len(values) else math.nan, std, len(values),
-                                        expected, running)
+                                        expected, running, tuple(values.tolist()))
     return Table(metric, rows, columns, cells, higher_is_better, baseline)
 
 
@@ -120,7 +135,8 @@ def _marks(table: Table, row: str) -> dict[str, str]:
 def _cell_text(table: Table, row: str, column: str, scale: float) -> str:
     text = table.cells[(row, column)].text(scale)
     gain = table.improvement(row, column)
-    return f"{text} ({gain:+.1f}%)" if gain is not None else text
+    text = f"{text} ({gain:+.1f}%)" if gain is not None else text
+    return f"{text} {SIGNIFICANT}" if significant(table.p_vs_baseline(row, column)) else text
 
 
 def published_text(table: Table, row: str, column: str, scale: float) -> tuple[str, str]:
@@ -131,11 +147,26 @@ def published_text(table: Table, row: str, column: str, scale: float) -> tuple[s
     value, std = pub
     text = f"{value * scale:.2f}" + (f" ± {std * scale:.2f}" if std is not None else "")
     diff = table.difference(row, column)
-    return text, (f"{diff * scale:+.2f}" if diff is not None else NONE)
+    if diff is None:
+        return text, NONE
+    mark = consistency_mark(table.p_vs_published(row, column))
+    return text, f"{diff * scale:+.2f}" + (f" {mark}" if mark else "")
 
 
 def citation(table: Table) -> str:
     return f"published: {table.source}; Δ = ours − published, in points" if table.source else ""
+
+
+def notes(table: Table) -> list[str]:
+    """The rules a reader needs: seeds per cell, what † and ✓/✗ mean, where the published numbers are from."""
+    done = [c.n for c in table.cells.values() if c.n and c.complete]
+    seeds = f"n = {max(set(done), key=done.count)}" if done else "n"
+    out = [f"Each cell: mean ± std over {seeds} seeds (a cell with fewer says (n/planned))."]
+    if table.baseline and table.baseline in table.columns:
+        out.append(baseline_rule(table.baseline))
+    if any(std is not None for _, std in table.published.values()):
+        out.append(published_rule())
+    return out + ([citation(table)] if table.source else [])
 
 
 def tabular(table: Table, scale: float = 100.0) -> Tabular:
@@ -146,7 +177,7 @@ def tabular(table: Table, scale: float = 100.0) -> Tabular:
                                                        Column((c, "Δ"), f"{c} Δ"))]
     else:
         cols = [Column((c,)) for c in table.columns]
-    out = Tabular(cols, notes=[citation(table)] if table.source else [])
+    out = Tabular(cols, notes=notes(table))
     for row in table.rows:
         marks = _marks(table, row)
         cells = []

@@ -41,7 +41,7 @@ def test_plan_says_what_run_would_do_and_writes_nothing(tmp_path):
     stages = {s["name"]: s for s in plan["stages"]}
     assert list(stages) == ["gan", "sets", "quality", "classify"]
     assert stages["gan"]["set_keys"] == ["gan_steps"] and stages["classify"]["set_keys"] == []
-    assert stages["classify"]["trials"] == 8 and stages["classify"]["metric"] == "test_f1_macro"
+    assert stages["classify"]["trials"] == 8 and stages["classify"]["metric"] == "val_acc"
     assert {"name", "kind", "trials", "metric", "mode", "datasets", "archs", "methods", "epochs"} <= set(stages["sets"])
     assert not (tmp_path / "runs").exists()
     text = mixbench("plan", "demo", cwd=tmp_path, timeout=120)

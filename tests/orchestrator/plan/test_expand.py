@@ -108,3 +108,12 @@ def test_the_plan_as_data_counts_trials_and_trial_epochs():
     assert summary["trials"] == 31 and summary["trial_epochs"] == 31 * 40
     assert grid_stage["resources_per_trial"] == {"cpu": 2, "gpu": 0.5}
     assert grid_stage["varying"]["variant"] == ["erm", "mixup", "zeta-2.4", "zeta-2.8", "zeta-4.0"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_every_search_and_best_choice_selects_on_a_validation_metric(name):
+    experiment = get_experiment(name)
+    for plan in plan_experiment(experiment, smoke=True, artifacts_dir="/tmp/artifacts"):
+        if plan.trainable == "classify":  # the trainables judged on val/test splits
+            assert plan.metric.startswith("val_"), (plan.stage, plan.metric)
+    assert all(m.startswith("test_") for m in experiment.report_metrics)
