@@ -180,8 +180,9 @@ def test_demo_grid_and_sweep_and_index_of_every_report(tmp_path):
     assert plain(table["digits"]["zeta-2.8"]).startswith(f"{mean * 100:.2f} ± {std * 100:.2f}")
     assert "zeta-2.8 (published)" not in table["digits"]  # the demo has no published numbers
     sweep = frame[frame["stage"] == "sweep"]
-    best = sweep.loc[sweep["test_acc"].idxmax()]
-    assert f"Best test_acc = {best['test_acc']:.4f} at gamma={best['gamma']:.4g}" in report.markdown
+    best = sweep.loc[sweep["val_acc"].idxmax()]  # chosen on validation, its test score shown beside
+    assert f"Best val_acc = {best['val_acc']:.4f} at gamma={best['gamma']:.4g}" in report.markdown
+    assert f"that trial's test_acc = {best['test_acc']:.4f}" in report.markdown
     assert "1 of 5 trials have γ < 1.72865 (grey)" in report.markdown
     assert (report.directory / "sweep-parallel.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -54,9 +54,9 @@ def test_compare_puts_both_runs_and_their_difference_in_each_cell(two_runs):
     (ma, _), (mb, _) = stats(frame_a, "erm"), stats(frame_b, "erm")
     assert cells[1] == f"{mb * 100:.2f} (1/3)" and cells[2] == f"{(mb - ma) * 100:+.2f}"  # B is incomplete there
     assert "| | erm laptop | erm cluster | erm B − A |" in report.markdown.replace("|  |", "| |")
-    assert "A: 2 finished, best test_acc" in report.markdown and "B: 3 finished, best test_acc" in report.markdown
-    best_b = frame_b.loc[frame_b["stage"] == "sweep", "test_acc"].max()
-    assert f"B: 3 finished, best test_acc {best_b:.4f}" in report.markdown
+    assert "A: 2 finished, best val_acc" in report.markdown and "B: 3 finished, best val_acc" in report.markdown
+    best_b = frame_b.loc[frame_b["stage"] == "sweep", "val_acc"].max()
+    assert f"B: 3 finished, best val_acc {best_b:.4f}" in report.markdown
     assert "invocation a-1" in report.markdown and "invocation b-7" in report.markdown
 
 
@@ -81,7 +81,7 @@ def test_a_run_missing_on_one_side_shows_missing_and_no_difference(two_runs, tmp
     report = compare_report(a, empty, "demo")
     cells = row_cells(report.markdown, "## grid: test_acc", "digits")
     assert cells[1] == "missing" and cells[2] == "–" and cells[0] != "missing"
-    assert "B: 0 finished, best test_acc –" in report.markdown
+    assert "B: 0 finished, best val_acc –" in report.markdown
 
 
 def test_bad_input_raises_value_errors(two_runs, tmp_path):

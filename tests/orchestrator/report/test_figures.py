@@ -98,7 +98,7 @@ def test_fig10_sweep_draws_parallel_coordinates_per_bayesian_stage(tmp_path):
     text = assert_offline_html(report.directory / "sweep-cifar10-parallel.html")
     assert js("sweep-cifar10: 14 trials (grey: γ < 1.72865)") in text
     done = frame[(frame["stage"] == "sweep-cifar10") & (frame["status"] == "TERMINATED")]
-    for value in (done["gamma"].iloc[0], done["test_acc"].iloc[3], np.log10(done["weight_decay"].iloc[5])):
+    for value in (done["gamma"].iloc[0], done["val_acc"].iloc[3], np.log10(done["weight_decay"].iloc[5])):
         assert json.dumps(float(value)) in text
     assert_png(report.directory / "sweep-cifar10-parallel.png")
     below = int((gammas < GAMMA_MIN).sum())
