@@ -90,3 +90,16 @@ def test_images_as_points():
 def test_local_id_validation(kwargs, match):
     with pytest.raises(ValueError, match=match):
         local_id(np.zeros((20, 3)), 4, **kwargs)
+
+
+def test_plot_local_id_draws_every_panel(tmp_path):
+    from PIL import Image
+
+    from workloads.analysis.plots_local_id import plot_local_id
+
+    df = local_id_sweep({"helix": point_set("helix", n=96)[0]}, ks=(4, 8), gammas=[0.0, 3.0, 9.0])
+    path = plot_local_id(df, tmp_path / "fig6.png", dpi=40)
+    with Image.open(path) as im:
+        assert im.format == "PNG" and im.size[0] > im.size[1]  # two k columns, one dataset row
+    with pytest.raises(ValueError, match="lacks column"):
+        plot_local_id(df.drop(columns="std"), tmp_path / "x.png")
