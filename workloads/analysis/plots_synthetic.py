@@ -11,8 +11,10 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse as EllipsePatch
 
 from workloads.analysis.batch_mixing import MixSpec
+from workloads.analysis.local_id_illustration import Fig7Panel
 from workloads.analysis.synthetic_mixing import FIG2B_VIEWS, FIG2C_VIEW, MixedSet
 
 CMAP = "coolwarm_r"
@@ -108,4 +110,44 @@ def plot_fig2c(
         ax = fig.add_subplot(len(ts), len(gammas), r * len(gammas) + c + 1, projection="3d")
         _scatter3d(ax, original, m.x, ZETA_PINK, view)
         ax.set_title(f"T = {m.spec.t}, γ = {m.spec.gamma:g}", fontsize=9)
+    return _save(fig, path, dpi)
+
+
+def plot_fig7(panels: Sequence[Fig7Panel], path: str | Path, *, dpi: int = 120) -> Path:
+    """Fig. 7: top row, each method's points (coloured by class-1 probability) with the local-PCA
+    ellipses and their local IDs; bottom row, the shown test point (green square) and its k nearest
+    training points for the largest k (rings) and the smallest k (filled), zoomed on the test point."""
+    fig = Figure(figsize=(3.4 * len(panels), 6.6), layout="constrained")
+    axes = fig.subplots(2, len(panels), squeeze=False)
+    scatter = None
+    for c, p in enumerate(panels):
+        m = p.points
+        colour = m.p1 if m.p1 is not None else m.labels.astype(float)
+        top, bottom = axes[0][c], axes[1][c]
+        scatter = top.scatter(m.x[:, 0], m.x[:, 1], c=colour, cmap=CMAP, vmin=0, vmax=1, s=3)
+        for e in p.ellipses:
+            top.add_patch(EllipsePatch(e.center, e.width, e.height, angle=e.angle, fill=False, color="k", lw=1.2))
+            top.annotate(f"ID {e.local_id}", e.center, fontsize=7, ha="center", va="bottom")
+        t = p.test_x[p.show]
+        top.scatter([t[0]], [t[1]], marker="s", c="#2ca25f", s=40, edgecolors="k")
+        top.set_title(_title(m.spec), fontsize=9)
+        top.set_aspect("equal")
+        ks = sorted(p.neighbours)
+        big, small = p.neighbours[ks[-1]][p.show], p.neighbours[ks[0]][p.show]
+        bottom.scatter(m.x[:, 0], m.x[:, 1], c=colour, cmap=CMAP, vmin=0, vmax=1, s=6, alpha=0.35)
+        bottom.scatter(m.x[big, 0], m.x[big, 1], facecolors="none", edgecolors="k", s=40, lw=0.8, label=f"k = {ks[-1]}")
+        bottom.scatter(m.x[small, 0], m.x[small, 1], c=colour[small], cmap=CMAP, vmin=0, vmax=1, s=40,
+                       edgecolors="k", lw=0.8, label=f"k = {ks[0]}")
+        bottom.scatter([t[0]], [t[1]], marker="s", c="#2ca25f", s=70, edgecolors="k",
+                       label=f"test point (class {int(p.test_y[p.show])})")
+        span = np.abs(m.x[big] - t).max() * 1.5 + 1e-6
+        bottom.set_xlim(t[0] - span, t[0] + span)
+        bottom.set_ylim(t[1] - span, t[1] + span)
+        bottom.set_aspect("equal")
+        bottom.legend(fontsize=6, loc="lower left")
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if scatter is not None:
+        fig.colorbar(scatter, ax=axes[0].tolist(), label="class 1 probability", shrink=0.8)
     return _save(fig, path, dpi)
