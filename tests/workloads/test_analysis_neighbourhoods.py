@@ -90,11 +90,11 @@ def test_tsne_and_plot(tmp_path):
     fz, sz = clusters(rng, 0.1)
     test_f = {"zeta": np.eye(3)[test_y] + 0.02}
     _, nb = neighbourhood_analysis(test_y, np.arange(3), test_f, {"zeta": fz}, {"zeta": sz}, k=10)
-    emb = neighbourhood_tsne(test_y, np.arange(3), test_f, {"zeta": fz}, {"zeta": sz}, nb, seed=0)
+    emb = neighbourhood_tsne(test_y, np.arange(3), test_f, {"zeta": fz}, {"zeta": sz}, nb, max_iter=250, seed=0)
     assert list(emb.columns) == ["method", "kind", "sample", "label", "x", "y"]
     assert (emb.kind == "test").sum() == 3 and (emb.kind == "train").sum() == len(np.unique(nb["zeta"]))
     assert np.isfinite(emb[["x", "y"]].to_numpy()).all()
-    again = neighbourhood_tsne(test_y, np.arange(3), test_f, {"zeta": fz}, {"zeta": sz}, nb, seed=0)
+    again = neighbourhood_tsne(test_y, np.arange(3), test_f, {"zeta": fz}, {"zeta": sz}, nb, max_iter=250, seed=0)
     pd.testing.assert_frame_equal(emb, again)
     path = plot_fig8(emb, tmp_path / "fig8.png", class_names=["MEL", "NEV", "SK"], dpi=40)
     with Image.open(path) as im:

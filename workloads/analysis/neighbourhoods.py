@@ -152,13 +152,14 @@ def neighbourhood_tsne(
     neighbours: Mapping[str, np.ndarray],
     *,
     perplexity: float = 30.0,
+    max_iter: int = 1000,
     seed: int = 0,
 ) -> pd.DataFrame:
     """2-D t-SNE of each method's neighbourhoods (the union of `neighbours[m]`) with its test images.
 
     Returns columns method, kind ("train" or "test"), sample (index into the synthesised samples or
     the test set), label (soft-label argmax or test label), x, y. Perplexity is capped at
-    (points − 1) / 3, scikit-learn's limit.
+    (points − 1) / 3, scikit-learn's limit; `max_iter` (>= 250) is scikit-learn's optimisation length.
     """
     from sklearn.manifold import TSNE
 
@@ -172,7 +173,7 @@ def neighbourhood_tsne(
         if n < 4:
             raise ValueError(f"method {m!r}: {n} points are too few for t-SNE")
         emb = TSNE(n_components=2, perplexity=min(perplexity, (n - 1) / 3.0), init="pca",
-                   random_state=seed).fit_transform(feats.astype(np.float64))
+                   max_iter=max_iter, random_state=seed).fit_transform(feats.astype(np.float64))
         soft = np.asarray(synth_soft_labels[m])
         frames.append(pd.DataFrame({
             "method": m,
