@@ -9,7 +9,7 @@ import torch
 
 from workloads.analysis.batch_mixing import MixSpec, mix_dataset
 from workloads.analysis.local_id import (
-    images_as_points, knn_brute_force, knn_indices, local_id, local_id_sweep,
+    images_as_points, knn_brute_force, knn_indices, local_id, local_id_multi_k, local_id_sweep,
 )
 from workloads.analysis.point_sets import point_set
 from workloads.data import synthetic
@@ -23,6 +23,7 @@ def sets() -> dict[str, np.ndarray]:
         "helix": helix,
         "paraboloid": point_set("paraboloid-12d", n=300)[0],
         "gauss-20d": rng.normal(size=(200, 20)).astype(np.float32),
+        "images-48d": images_as_points(rng.integers(0, 256, size=(150, 4, 4, 3), dtype=np.uint8)),
         "helix-mixup": mix_dataset(helix, np.ones((300, 1)), MixSpec("mixup"))[0],
         "helix-zeta": mix_dataset(helix, np.ones((300, 1)), MixSpec("zeta", gamma=2.8))[0],
     }
@@ -35,9 +36,22 @@ def test_torch_backend_equals_skdim_fit_pw(name, k):
     assert np.array_equal(local_id(x, k, backend="torch"), local_id(x, k, backend="skdim"))
 
 
+@pytest.mark.parametrize("name", ["gauss-20d", "images-48d", "helix-zeta"])
+def test_gram_path_equals_per_neighbourhood_path(name):
+    x = torch.as_tensor(sets()[name], dtype=torch.float64)
+    with_gram = local_id_multi_k(x, (8, 16))
+    without = local_id_multi_k(x, (8, 16), gram_max_points=0)
+    assert all(np.array_equal(with_gram[k], without[k]) for k in (8, 16))
+
+
+def test_gram_path_reports_copies_as_id_zero():
+    x = torch.as_tensor(np.repeat(np.random.default_rng(3).normal(size=(4, 30)), 10, axis=0) * 1e3)
+    assert np.all(local_id_multi_k(x, (8,))[8] == 0)
+
+
 def test_brute_force_neighbours_equal_scikit_learn():
     x = torch.as_tensor(np.random.default_rng(1).normal(size=(300, 7)))
-    assert torch.equal(knn_brute_force(x, 12, chunk_elems=1000), knn_indices(x, 12))
+    assert torch.equal(knn_brute_force(x, 12, chunk_elems=9000), knn_indices(x, 12))
 
 
 def test_linear_subspaces_have_their_dimension():
