@@ -11,7 +11,7 @@ from torch import nn
 from workloads.analysis.batch_mixing import MixSpec
 from workloads.analysis.lenet import LeNet5, accuracy, as_model_input, predict_proba, train_lenet
 from workloads.analysis.montage import (
-    first_per_class, mix_images, montage, plot_montages, sample_indices, soft_label_table,
+    first_per_class, mix_images, montage, plot_montages, sample_indices, save_montage, soft_label_table,
 )
 from workloads.analysis.plots_realism import pick_examples, plot_realism, plot_soft_label_examples
 from workloads.analysis.realism import entropy, label_cross_entropy, realism_scores, realism_table
@@ -159,3 +159,15 @@ def test_realism_plots(tmp_path):
         assert im.format == "PNG"
     with pytest.raises(ValueError, match="no scores"):
         pick_examples(scores, "zeta", 9.0)
+
+
+def test_rgb_montages_at_full_resolution(tmp_path):
+    rgb = np.random.default_rng(8).integers(0, 256, size=(12, 9, 7, 3), dtype=np.uint8)
+    mixed = mix_images(rgb, np.arange(12) % 3, seed=1)
+    assert mixed["zeta γ=4"][0].shape == rgb.shape
+    path = save_montage(mixed["mixup"][0], tmp_path / "isic" / "mixup.png", ncols=4, pad=1)
+    with Image.open(path) as im:
+        assert im.mode == "RGB" and im.size == (4 * 8 + 1, 3 * 10 + 1)
+        assert np.array_equal(np.asarray(im), montage(mixed["mixup"][0], ncols=4, pad=1))
+    with Image.open(plot_montages(mixed, tmp_path / "all.png", ncols=4, dpi=30)) as im:
+        assert im.format == "PNG"

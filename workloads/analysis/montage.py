@@ -89,6 +89,18 @@ def montage(images: np.ndarray, ncols: int = 10, pad: int = 2, pad_value: int = 
     return grid
 
 
+def save_montage(images: np.ndarray, path: str | Path, *, ncols: int = 10, pad: int = 2) -> Path:
+    """Write `montage(images)` as a PNG at full resolution (one pixel per image pixel; for Figs. 4–5,
+    whose 224-px lesions a matplotlib figure would shrink). Returns the path."""
+    from PIL import Image
+
+    grid = montage(images, ncols=ncols, pad=pad)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid).save(path)
+    return path
+
+
 def soft_label_table(mixed: Mapping[str, tuple[np.ndarray, np.ndarray]], source_labels: np.ndarray) -> pd.DataFrame:
     """The numbers behind the montages: one row per (panel, cell) with columns panel, index,
     source_label (the cell's original class), label_class (soft label argmax), then p_0..p_{K-1}."""
