@@ -12,10 +12,14 @@ Two backends compute the same numbers:
   `fit_pw` takes them from scikit-learn's `kneighbors()`) and the same spectra, batched: the
   eigenvalues of each neighbourhood's covariance (D <= k) or of its centred Gram matrix (D > k;
   same non-zero eigenvalues; read from one global Gram matrix when N is small enough), counted
-  against alpha x the largest. Runs on any torch device, so the
-  whole CIFAR train sets fit on a GPU. Tests check both backends give identical estimates.
+  against alpha x the largest. Runs on any torch device, so the whole CIFAR train sets fit on a
+  GPU. Tests check both backends give identical estimates.
 Estimates are integers. A neighbourhood of copies of one point has ID 0 (the torch backend says so
-explicitly, rather than counting the eigenvalues of rounding noise).
+explicitly, rather than counting the eigenvalues of rounding noise). ζ-mixup at γ = 0 makes every
+output of a batch the batch's mean, so its small-k neighbourhoods are such copies.
+
+On a CPU, give torch no more threads than free cores: batched `eigvalsh` under OpenMP
+oversubscription ran 15x slower in our measurements.
 """
 from __future__ import annotations
 
