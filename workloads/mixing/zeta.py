@@ -10,6 +10,7 @@ The whole batch is mixed by ONE matrix product `W @ x.view(N, -1)` (`base.apply_
 """
 from __future__ import annotations
 
+from numbers import Real
 from typing import Optional
 
 import torch
@@ -47,6 +48,7 @@ def zeta_weights(
     generator: Optional[torch.Generator] = None,
     device: Optional[torch.device | str] = None,
     dtype: torch.dtype = torch.float32,
+    allow_zero_gamma: bool = False,
 ) -> Tensor:
     """ζ-mixup weight matrix `(n, n)`: row k holds output k's weights over the n inputs.
 
@@ -54,10 +56,19 @@ def zeta_weights(
     ordering of the remaining normalised p-series terms `j^-γ / Σ_{i<=n} i^-γ`, j = 2..n.
     Random draws come from `generator` (on its device), computed in float64, returned in `dtype`
     on `device` (default: the generator's device, else CPU).
+
+    gamma must be > 0; `allow_zero_gamma=True` also accepts γ = 0 (every weight 1/n), the left end
+    of the ζ paper's Fig. 6 sweep over γ in [0, 15]. Training never needs it: the `zeta` mixer keeps
+    refusing γ <= 0.
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be an integer >= 1, got {n!r}")
-    g = as_positive_float("gamma", gamma)
+    if allow_zero_gamma and not isinstance(gamma, bool) and isinstance(gamma, Real) and gamma == 0:
+        g = 0.0
+    elif allow_zero_gamma and (isinstance(gamma, bool) or not isinstance(gamma, Real) or not gamma > 0):
+        raise ValueError(f"gamma must be a finite number >= 0, got {gamma!r}")
+    else:
+        g = as_positive_float("gamma", gamma)
     src = draw_device(generator) if generator is not None or device is None else torch.device(device)
     w = _zeta_blocks(1, n, g, generator, src)[0]
     return w.to(device=device if device is not None else src, dtype=dtype)
