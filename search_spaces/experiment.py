@@ -102,3 +102,6 @@ class Experiment:
     # How the numbers are measured, stated at the top of the report: splits, training set, the epoch
     # reported, selection, and every deviation from the paper's protocol.
     protocol: str = ""
+    # True: the experiment's analyses run on a generated stand-in where a dataset is missing (and say
+    # so); False (training experiments): only `--smoke` may, a full run needs the real data.
+    standin_data: bool = False

@@ -54,6 +54,7 @@ class Invocation:
     tracking_uri: str
     parent_run_id: str = ""
     status: str = INVOCATION_RUNNING
+    standins: list[str] = field(default_factory=list)  # datasets generated because the real ones were missing
 
     def save(self, workdir: WorkDir) -> None:
         """Write the record (atomically) and mark this invocation the experiment's latest."""
@@ -92,15 +93,21 @@ def latest_id(workdir: WorkDir, experiment: str) -> str | None:
         return None
 
 
-def saved_options(workdir: WorkDir, experiment: str, invocation: str | None) -> RunOptions:
-    """The options `invocation` was started with; defaults when the record is absent or unreadable
-    (a report must still say what it can about an interrupted or foreign work directory)."""
+def saved_invocation(workdir: WorkDir, experiment: str, invocation: str | None) -> Invocation | None:
+    """The record of `invocation`, or None when it is absent or unreadable (a report must still say what
+    it can about an interrupted or foreign work directory)."""
     if not invocation:
-        return RunOptions()
+        return None
     try:
-        return Invocation.load(workdir, experiment, invocation).options
+        return Invocation.load(workdir, experiment, invocation)
     except ValueError:
-        return RunOptions()
+        return None
+
+
+def saved_options(workdir: WorkDir, experiment: str, invocation: str | None) -> RunOptions:
+    """The options `invocation` was started with; defaults when its record cannot be read."""
+    record = saved_invocation(workdir, experiment, invocation)
+    return record.options if record else RunOptions()
 
 
 def new_invocation_id() -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestrator.record.invocation import chosen_invocation, saved_options
+from orchestrator.record.invocation import RunOptions, chosen_invocation, saved_invocation
 from orchestrator.record.results import higher_is_better, invocation_trials
 from orchestrator.record.status import ERROR, LOST, RUNNING, TERMINATED
 from orchestrator.report.figures import gamma_figure, paired_figure, sweep_figure
@@ -158,13 +158,17 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
     refresh the work directory's index. Raises ValueError for an unknown experiment name."""
     experiment = get_experiment(name)
     trials, invocation = load_trials(workdir, name, invocation)
-    options = saved_options(workdir, name, invocation)
+    record = saved_invocation(workdir, name, invocation)
+    options = record.options if record else RunOptions()
     smoke = options.smoke
     stages = report_stages(experiment, smoke, options.sets)
     directory = workdir.reports / name
     directory.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     doc = Doc(name)
+    if record and record.standins:
+        doc.text(f"Stand-in data: {', '.join(record.standins)} were not on the machine that ran this; the trials "
+                 "ran on generated stand-ins of their shape and classes, so these numbers are meaningless.")
     doc.text(experiment.description + (f" ({experiment.paper})" if experiment.paper else ""))
     if experiment.protocol:
         doc.text(f"Protocol: {experiment.protocol}")

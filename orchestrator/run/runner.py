@@ -12,6 +12,7 @@ from typing import Any
 
 from orchestrator.plan.expand import StagePlan, plan_experiment
 from orchestrator.record.invocation import Invocation, RunOptions, new_invocation_id
+from orchestrator.run.data import LoadedData, load_for_plans
 from orchestrator.record.status import INVOCATION_FINISHED, INVOCATION_RUNNING, RUN_FINISHED, RUN_RUNNING
 from orchestrator.workdir import WorkDir
 from search_spaces import get_experiment
@@ -30,30 +31,34 @@ class RunSummary:
     outputs: list[Path] = field(default_factory=list)
 
 
-def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -> tuple[list[StagePlan], dict[str, Any]]:
+def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -> tuple[list[StagePlan], LoadedData]:
     """Validate everything and read the data, before Ray starts. Raises ValueError on bad input."""
-    from orchestrator.run.data import load_for_plans
-
     options.validate()
     experiment = get_experiment(name)
     plans = plan_experiment(experiment, smoke=options.smoke, sets=options.sets,
                             artifacts_dir=str(workdir.artifacts(name, invocation)))
-    return plans, load_for_plans(plans, workdir.cache, smoke=options.smoke)
+    data = load_for_plans(plans, workdir.cache, smoke=options.smoke, standins=experiment.standin_data)
+    for dataset in data.standins:
+        print(f"note: {dataset} is not on this machine; running on a generated stand-in of its shape and "
+              f"classes: numbers are meaningless", flush=True)
+    return plans, data
 
 
 def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSummary:
     invocation_id = new_invocation_id()
-    plans, datasets = prepare(name, options, workdir, invocation_id)
+    plans, data = prepare(name, options, workdir, invocation_id)
     workdir.create()
-    invocation = Invocation(name, invocation_id, options, options.tracking_uri or workdir.default_tracking_uri())
-    return execute(invocation, plans, datasets, workdir, resume=False)
+    invocation = Invocation(name, invocation_id, options, options.tracking_uri or workdir.default_tracking_uri(),
+                            standins=data.standins)
+    return execute(invocation, plans, data.arrays, workdir, resume=False)
 
 
 def resume_experiment(name: str, workdir: WorkDir) -> RunSummary:
     get_experiment(name)  # a clear error for an unknown name before anything else
     invocation = Invocation.latest(workdir, name)
-    plans, datasets = prepare(name, invocation.options, workdir, invocation.invocation)
-    return execute(invocation, plans, datasets, workdir, resume=True)
+    plans, data = prepare(name, invocation.options, workdir, invocation.invocation)
+    invocation.standins = sorted(set(invocation.standins) | set(data.standins))
+    return execute(invocation, plans, data.arrays, workdir, resume=True)
 
 
 def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, Any], workdir: WorkDir, resume: bool) -> RunSummary:
