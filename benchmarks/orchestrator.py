@@ -27,9 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
-from orchestrator.run.runner import Invocation, RunOptions, execute, new_invocation_id, run_experiment  # noqa: E402
+from orchestrator.record.invocation import Invocation, RunOptions, new_invocation_id  # noqa: E402
+from orchestrator.run.runner import execute, run_experiment  # noqa: E402
 from orchestrator.plan.expand import plan_experiment  # noqa: E402
-from orchestrator.run.stage import init_ray  # noqa: E402
+from orchestrator.run.ray_cluster import init_ray  # noqa: E402
 from orchestrator.workdir import WorkDir  # noqa: E402
 from search_spaces import EXPERIMENTS, register_experiment  # noqa: E402
 from search_spaces.experiment import Bayesian, Experiment, Grid, Method, Param  # noqa: E402

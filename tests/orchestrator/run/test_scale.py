@@ -12,7 +12,8 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from orchestrator.plan.expand import plan_experiment
-from orchestrator.run.runner import Invocation, RunOptions, execute, new_invocation_id
+from orchestrator.record.invocation import Invocation, RunOptions, new_invocation_id
+from orchestrator.run.runner import execute
 from orchestrator.workdir import WorkDir
 from search_spaces import get_experiment
 
