@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import subprocess
 import sys
 from typing import Any, Sequence
@@ -39,6 +41,7 @@ def build_parser() -> Parser:
     run.add_argument("--gpus-per-trial", type=float, default=0.0)
     run.add_argument("--max-concurrent", type=int, default=None)
     run.add_argument("--max-failures", type=int, default=1, help="retries of a failed trial from its last checkpoint")
+    run.add_argument("--verbose", action="store_true", help="Ray Tune's own status tables and the workers' output")
     add_workdir(run)
 
     plan = commands.add_parser("plan", help="what `run` would do, without running it")
@@ -52,6 +55,7 @@ def build_parser() -> Parser:
 
     resume = commands.add_parser("resume", help="continue an interrupted run")
     resume.add_argument("name")
+    resume.add_argument("--verbose", action="store_true", help="Ray Tune's own status tables and the workers' output")
     add_workdir(resume)
 
     report = commands.add_parser("report", help="tables and plots from the Parquet results")
@@ -103,7 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     options = RunOptions(smoke=args.smoke, sets=parse_sets(args.sets), address=args.address,
                          tracking_uri=args.tracking_uri, cpus_per_trial=args.cpus_per_trial,
                          gpus_per_trial=args.gpus_per_trial, max_concurrent=args.max_concurrent,
-                         max_failures=args.max_failures)
+                         max_failures=args.max_failures, verbose=args.verbose)
     summary = run_experiment(args.name, options, WorkDir.at(args.workdir))
     print_summary(summary)
     return 0
@@ -130,7 +134,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_resume(args: argparse.Namespace) -> int:
     from orchestrator.run.runner import resume_experiment
 
-    print_summary(resume_experiment(args.name, WorkDir.at(args.workdir)))
+    print_summary(resume_experiment(args.name, WorkDir.at(args.workdir), verbose=args.verbose))
     return 0
 
 
@@ -210,6 +214,8 @@ COMMANDS = {"list": cmd_list, "run": cmd_run, "plan": cmd_plan, "resume": cmd_re
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # no INFO lines about creating its tables
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)

@@ -30,6 +30,7 @@ class RunOptions:
     gpus_per_trial: float = 0.0
     max_concurrent: int | None = None
     max_failures: int = 1
+    verbose: bool = False  # Ray Tune's own status tables and the workers' output on the console
 
     def validate(self) -> None:
         if self.cpus_per_trial <= 0:

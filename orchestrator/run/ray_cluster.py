@@ -6,13 +6,22 @@ import os
 import ray
 
 
-def init_ray(address: str | None) -> None:
-    """A local Ray via `ray.init()`, or the cluster at `address` (else RAY_ADDRESS)."""
+def quiet_tune(verbose: bool) -> None:
+    """Ray Tune's console output: its own configuration boxes, status tables and slow-callback warnings
+    only with `verbose` (mixbench prints one line per trial and a progress line per stage instead).
+    Call before `ray.tune` is imported: Tune reads these when its modules load and when a Tuner runs."""
+    os.environ["RAY_AIR_NEW_OUTPUT"] = "1" if verbose else "0"  # the legacy reporter is silent at verbose 0
+    if not verbose:
+        os.environ.setdefault("TUNE_WARN_THRESHOLD_S", "5")
+
+
+def init_ray(address: str | None, verbose: bool = False) -> None:
+    """A local Ray via `ray.init()`, or the cluster at `address` (else RAY_ADDRESS). The workers'
+    output reaches this console only when `verbose` (trial errors are recorded either way)."""
     if ray.is_initialized():
         return
     address = address or os.environ.get("RAY_ADDRESS") or None
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "1")
     # We keep 2 checkpoints per trial on purpose; Tune warns about the snapshots that forces.
     os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
-    ray.init(address=address, include_dashboard=False, configure_logging=True, logging_level="WARNING",
-             log_to_driver=True)
+    ray.init(address=address, include_dashboard=False, configure_logging=True,
+             logging_level="WARNING" if verbose else "ERROR", log_to_driver=verbose)

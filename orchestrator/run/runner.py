@@ -53,20 +53,23 @@ def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSumma
     return execute(invocation, plans, data.arrays, workdir, resume=False)
 
 
-def resume_experiment(name: str, workdir: WorkDir) -> RunSummary:
+def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False) -> RunSummary:
     get_experiment(name)  # a clear error for an unknown name before anything else
     invocation = Invocation.latest(workdir, name)
+    invocation.options.verbose = verbose  # how this console shows it, not how the run was planned
     plans, data = prepare(name, invocation.options, workdir, invocation.invocation)
     invocation.standins = sorted(set(invocation.standins) | set(data.standins))
     return execute(invocation, plans, data.arrays, workdir, resume=True)
 
 
 def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, Any], workdir: WorkDir, resume: bool) -> RunSummary:
+    from orchestrator.run.ray_cluster import init_ray, quiet_tune
+
+    quiet_tune(invocation.options.verbose)
     import ray
 
     from orchestrator.record.tracking import Tracking
     from orchestrator.report.build import build_report
-    from orchestrator.run.ray_cluster import init_ray
     from orchestrator.run.stage import run_stage
 
     tracking = Tracking.for_workdir(invocation.tracking_uri, workdir)
@@ -79,7 +82,7 @@ def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, 
         tracking.client.update_run(invocation.parent_run_id, status=RUN_RUNNING)
     invocation.status = INVOCATION_RUNNING
     invocation.save(workdir)
-    init_ray(invocation.options.address)
+    init_ray(invocation.options.address, verbose=invocation.options.verbose)
     # Each dataset enters the object store once per invocation; every stage and trial shares it.
     shared = {name: ray.put(arrays) for name, arrays in datasets.items()}
     trials = errored = 0

@@ -11,6 +11,7 @@ from orchestrator.plan.expand import StagePlan, planned_epochs
 from orchestrator.record.callback import TrialRecorder
 from orchestrator.record.invocation import Invocation
 from orchestrator.record.results import trial_name
+from orchestrator.run.console import ConsoleProgress
 from orchestrator.run.searchers import OrderedGridSearcher, optuna_searcher, search_domains
 from orchestrator.run.trial import run_trial
 from orchestrator.workdir import WorkDir
@@ -55,6 +56,8 @@ def run_stage(plan: StagePlan, invocation: Invocation, datasets: dict[str, Any],
     search_alg, scheduler, param_space, num_samples = search_and_schedule(plan)
     recorder = TrialRecorder(plan.experiment, invocation.invocation, plan.stage, str(workdir.root),
                              invocation.tracking_uri, invocation.parent_run_id, stage_path=str(stage_path))
+    console = ConsoleProgress(plan.stage, plan.num_trials, max(planned_epochs(c) for c in plan.trial_configs),
+                              plan.metric, plan.mode, tuple(plan.space))
     tuner = tune.Tuner(
         trainable,
         param_space=param_space,
@@ -69,8 +72,8 @@ def run_stage(plan: StagePlan, invocation: Invocation, datasets: dict[str, Any],
             storage_path=str(stage_path.parent),
             failure_config=tune.FailureConfig(max_failures=options.max_failures),
             checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
-            callbacks=[recorder],
-            verbose=1,
+            callbacks=[recorder, console],
+            verbose=2 if options.verbose else 0,  # Tune's own tables only when asked for
         ),
     )
     return tuner.fit()

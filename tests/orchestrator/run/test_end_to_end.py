@@ -71,6 +71,12 @@ def test_demo_smoke_parquet_mlflow_and_report_agree(tmp_path):
     artifacts = client.list_artifacts(parents[0].info.run_id, "report")
     assert "report/report.md" in {a.path for a in artifacts}
     assert "report.md" in done.stdout and "mixbench ui" in done.stdout
+    # A quiet console: a line per trial start and end and a few progress lines, no Tune boxes.
+    lines = done.stdout.splitlines()
+    assert "Configuration for experiment" not in done.stdout and "tensorboard" not in done.stdout.lower()
+    assert sum(line.startswith("[grid] start ") for line in lines) == len(GRID_VARIANTS)
+    assert sum(line.startswith("[sweep] done ") for line in lines) == SMOKE_TRIALS - len(GRID_VARIANTS)
+    assert len(lines) < 150 and len(done.stderr.splitlines()) < 20, done.stderr[-2000:]
 
 
 def test_run_records_into_a_real_mlflow_server(tmp_path, mlflow_server):
