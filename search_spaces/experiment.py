@@ -105,3 +105,7 @@ class Experiment:
     # True: the experiment's analyses run on a generated stand-in where a dataset is missing (and say
     # so); False (training experiments): only `--smoke` may, a full run needs the real data.
     standin_data: bool = False
+    # How a grid stage's results tables are laid out: "datasets" (rows: datasets or dataset / arch;
+    # columns: methods; one table per metric, as the ζ-mixup paper's) or "methods" (rows: methods;
+    # columns: each dataset / arch x metric, one table, as GeMix's Table I).
+    table_rows: str = "datasets"

@@ -76,6 +76,7 @@ TABLE1 = Experiment(
     paper="GeMix Table I",
     trainable="classify",
     artifacts=True,
+    table_rows="methods",  # Table I: setups as rows, architectures x (P, R, F1) as columns
     sections=(
         Section("covid-fnr", {"stage": "classify", "positive": "COVID-19"}),
         # Fig. 4 compares these two setups' confusion matrices per architecture.

@@ -21,7 +21,8 @@ from orchestrator.report.index import write_index, write_summary
 from orchestrator.report.layout import ReportStage, report_stages
 from orchestrator.report.render import write_table
 from orchestrator.report.sections import SectionContext, run_sections
-from orchestrator.report.tables import Table, build_table, tabular
+from orchestrator.report.results_tabular import methods_tabular, tabular
+from orchestrator.report.tables import Table, build_table
 from orchestrator.workdir import WorkDir
 from search_spaces import get_experiment
 from search_spaces.experiment import Experiment
@@ -109,7 +110,13 @@ def _grid_section(doc: Doc, experiment: Experiment, stage: ReportStage, trials: 
     tables = grid_tables(experiment, stage, trials)
     complete = stage.cells - len(tables[0].incomplete()) if tables else 0
     doc.heading(f"{stage.name}: {complete} of {stage.cells} cells complete")
-    for table in tables:
+    if tables and experiment.table_rows == "methods":  # one table: setups as rows, row groups x metrics as columns
+        rendered = methods_tabular(tables)
+        files += write_table(rendered, directory / f"{stage.name}-table")
+        doc.heading(f"{stage.name}: {', '.join(t.metric for t in tables)} (%, mean ± std over seeds; "
+                    f"vs {tables[0].baseline or '-'})", 3)
+        doc.table(rendered)
+    for table in tables if experiment.table_rows != "methods" else []:
         rendered = tabular(table)
         files += write_table(rendered, directory / f"{stage.name}-{table.metric}")
         doc.heading(f"{stage.name}: {table.metric} (%, mean ± std over seeds; vs {table.baseline or '-'})", 3)

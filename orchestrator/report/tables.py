@@ -1,8 +1,7 @@
 """Results tables from the trials Parquet: rows (datasets, or dataset / arch) x variants, mean ± std
-over seeds, relative improvement over a baseline variant, best in bold and second underlined, which
-differences are beyond seed noise (`orchestrator.report.significance`), and optionally the published
-numbers beside ours with the difference and whether ours is consistent with them (`tabular`,
-rendered by `orchestrator.report.render` as Markdown, HTML and LaTeX).
+over seeds, relative improvement over a baseline variant, the p-values that say which differences are
+beyond seed noise (`orchestrator.report.significance`), and optionally the published numbers beside
+ours. `orchestrator.report.results_tabular` lays them out for printing.
 
 Values are fractions in the Parquet; tables print them times `scale` (100: percent, and Δ in points).
 """
@@ -14,9 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from orchestrator.record.status import RUNNING, TERMINATED
-from orchestrator.report.render import BEST, NONE, SECOND, Cell as TextCell, Column, Tabular
-from orchestrator.report.significance import (SIGNIFICANT, baseline_rule, consistency_mark, published_rule,
-                                              significant, welch_p, welch_p_from_stats)
+from orchestrator.report.significance import welch_p, welch_p_from_stats
 
 @dataclass(frozen=True)
 class Cell:
@@ -125,65 +122,3 @@ def build_table(trials: pd.DataFrame, metric: str, row_keys: list[str], expected
             cells[(row, column)] = Cell(float(values.mean()) if len(values) else math.nan, std, len(values),
                                         expected, running, tuple(values.tolist()))
     return Table(metric, rows, columns, cells, higher_is_better, baseline)
-
-
-def _marks(table: Table, row: str) -> dict[str, str]:
-    ranked = table.ranked(row)
-    return {c: (BEST if i == 0 else SECOND) for i, c in enumerate(ranked[:2])} if len(ranked) > 1 else {}
-
-
-def _cell_text(table: Table, row: str, column: str, scale: float) -> str:
-    text = table.cells[(row, column)].text(scale)
-    gain = table.improvement(row, column)
-    text = f"{text} ({gain:+.1f}%)" if gain is not None else text
-    return f"{text} {SIGNIFICANT}" if significant(table.p_vs_baseline(row, column)) else text
-
-
-def published_text(table: Table, row: str, column: str, scale: float) -> tuple[str, str]:
-    """(published value, ours − published) as printed; "–" where there is none."""
-    pub = table.published.get((row, column))
-    if pub is None:
-        return NONE, NONE
-    value, std = pub
-    text = f"{value * scale:.2f}" + (f" ± {std * scale:.2f}" if std is not None else "")
-    diff = table.difference(row, column)
-    if diff is None:
-        return text, NONE
-    mark = consistency_mark(table.p_vs_published(row, column))
-    return text, f"{diff * scale:+.2f}" + (f" {mark}" if mark else "")
-
-
-def citation(table: Table) -> str:
-    return f"published: {table.source}; Δ = ours − published, in points" if table.source else ""
-
-
-def notes(table: Table) -> list[str]:
-    """The rules a reader needs: seeds per cell, what † and ✓/✗ mean, where the published numbers are from."""
-    done = [c.n for c in table.cells.values() if c.n and c.complete]
-    seeds = f"n = {max(set(done), key=done.count)}" if done else "n"
-    out = [f"Each cell: mean ± std over {seeds} seeds (a cell with fewer says (n/planned))."]
-    if table.baseline and table.baseline in table.columns:
-        out.append(baseline_rule(table.baseline))
-    if any(std is not None for _, std in table.published.values()):
-        out.append(published_rule())
-    return out + ([citation(table)] if table.source else [])
-
-
-def tabular(table: Table, scale: float = 100.0) -> Tabular:
-    """The table as the reports print it: ours (best bold, second underlined, gain over the baseline),
-    and with a source, each variant's published value and Δ beside it."""
-    if table.source:
-        cols = [col for c in table.columns for col in (Column((c, "ours"), c), Column((c, "published"), f"{c} (published)"),
-                                                       Column((c, "Δ"), f"{c} Δ"))]
-    else:
-        cols = [Column((c,)) for c in table.columns]
-    out = Tabular(cols, notes=notes(table))
-    for row in table.rows:
-        marks = _marks(table, row)
-        cells = []
-        for column in table.columns:
-            cells.append(TextCell(_cell_text(table, row, column, scale), marks.get(column)))
-            if table.source:
-                cells += [TextCell(text) for text in published_text(table, row, column, scale)]
-        out.add(row, cells)
-    return out

@@ -26,8 +26,29 @@ def md_table(markdown: str, heading: str) -> dict[str, dict[str, str]]:
     table = {}
     for line in lines[2:]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        table[cells[0]] = dict(zip(header[1:], cells[1:]))
+        table[cells[0]] = {}
+        for name, cell in zip(header[1:], cells[1:]):
+            table[cells[0]].update(unfold(name, cell))
     return table
+
+
+def unfold(column: str, cell: str) -> dict[str, str]:
+    """A cell of a table too wide for the page holds ours, the gain, "pub ..." and "Δ ..." one per line
+    (see results_tabular): as the columns of the wide layout, {column, "<column> (published)", "<column> Δ"}."""
+    if "<br>" not in cell:
+        return {column: cell}
+    wrap = ("**", "**") if cell.startswith("**") else ("<u>", "</u>") if cell.startswith("<u>") else ("", "")
+    inner = cell[len(wrap[0]): len(cell) - len(wrap[1])]
+    ours, pub, delta = [], "–", "–"
+    for line in inner.split("<br>"):
+        if line.startswith("pub "):
+            pub = line[4:]
+        elif line.startswith("Δ "):
+            delta = line[2:]
+        else:
+            ours.append(line)
+    text = " ".join(ours)
+    return {column: f"{wrap[0]}{text}{wrap[1]}", f"{column} (published)": pub, f"{column} Δ": delta}
 
 
 def stats(frame: pd.DataFrame, metric: str, **where) -> tuple[float, float]:

@@ -2,7 +2,8 @@ import pandas as pd
 import pytest
 
 from orchestrator.report import render
-from orchestrator.report.tables import build_table, tabular
+from orchestrator.report.results_tabular import tabular
+from orchestrator.report.tables import build_table
 
 
 def to_markdown(table):
@@ -138,3 +139,45 @@ def test_ours_is_checked_against_a_published_mean_and_std():
     assert "| 90.50 ± 1.00 | -0.50 ✓ |" in to_markdown(agrees)
     differs = seeds_table([0.80, 0.81, 0.79], [0.90, 0.91, 0.89], {("d", "zeta"): (0.95, 0.002)})
     assert "| 95.00 ± 0.20 | -5.00 ✗ |" in to_markdown(differs) and "✓ / ✗" in to_markdown(differs)
+
+
+def gemix_like_tables():
+    """Three metrics x three archs x eight setups with published numbers: GeMix Table I's shape."""
+    from orchestrator.report.tables import Table
+
+    setups = ["real", "mixup", "mmixup", "gemix", "real+mixup", "real+mmixup", "real+gemix", "real+mmixup+gemix"]
+    rows = [f"covidx-ct3 / {a}" for a in ("resnet50", "resnet101", "efficientnet_b0")]
+    frame = pd.DataFrame([{"dataset": r.split(" / ")[0], "arch": r.split(" / ")[1], "variant": v, "seed": s,
+                           "status": "TERMINATED", **{m: 0.5 + 0.05 * i + 0.01 * s for m in
+                                                       ("test_precision_macro", "test_recall_macro", "test_f1_macro")}}
+                          for r in rows for i, v in enumerate(setups) for s in range(3)])
+    tables = []
+    for metric in ("test_precision_macro", "test_recall_macro", "test_f1_macro"):
+        t = build_table(frame, metric, ["dataset", "arch"], {}, True, "real+mixup", setups, rows)
+        t.source = "GeMix Table I"
+        t.published.update({(r, v): (0.9, None) for r in rows for v in setups})
+        tables.append(t)
+    assert all(isinstance(t, Table) for t in tables)
+    return tables
+
+
+def test_gemix_table_has_setups_as_rows_and_arch_by_metric_columns_and_fits_the_page():
+    from orchestrator.report.results_tabular import MAX_WIDTH_PX, estimated_width, methods_tabular
+
+    table = methods_tabular(gemix_like_tables())
+    assert [label for label, _ in table.rows][:2] == ["real", "mixup"] and len(table.rows) == 8
+    assert [c.path for c in table.columns[:3]] == [("resnet50", "P"), ("resnet50", "R"), ("resnet50", "F1")]
+    assert len(table.columns) == 9 and estimated_width(table) <= MAX_WIDTH_PX
+    cell = table.rows[6][1][0].text  # real+gemix, resnet50, P: ours, its gain, published and Δ, a line each
+    assert cell.split("\n") == ["81.00 ± 1.00 †", "(+14.1%)", "pub 90.00", "Δ -9.00"]
+    html = render.to_html(table)
+    assert '<th colspan="3">resnet50</th>' in html and "<br>pub 90.00<br>" in html
+    best = [c.text for label, cells in table.rows for c in cells[:1] if c.mark == "best"]
+    assert len(best) == 1 and best[0].startswith("86.00")  # real+mmixup+gemix has the highest P here
+
+
+def test_a_table_that_fits_keeps_published_numbers_in_columns_of_their_own():
+    t = published_table()
+    assert [c.label for c in tabular(t).columns][:3] == ["erm", "erm (published)", "erm Δ"]
+    wide = tabular(t, beside=True)
+    assert len(tabular(t, beside=False).columns) == 3 and len(wide.columns) == 9
