@@ -63,21 +63,22 @@ def keep_on_device(nbytes: int, device: torch.device, memory: Optional[tuple[int
     return nbytes <= DEVICE_DATA_FRACTION * budget
 
 
+def host_batch(x: torch.Tensor, idx: torch.Tensor, pin: bool) -> torch.Tensor:
+    """`x[idx]` for host-memory `x` and CPU `idx`, written into a fresh (pinned when `pin`) buffer."""
+    out = torch.empty((len(idx), *x.shape[1:]), dtype=x.dtype, pin_memory=pin)
+    return torch.index_select(x, 0, idx, out=out)
+
+
 def gather(x: torch.Tensor, idx: torch.Tensor, device: torch.device) -> torch.Tensor:
     """`x[idx]` on `device`. `x` on the device: plain indexing (`idx` on the device too). `x` in host
     memory: gathered into pinned memory (on a CUDA target) and copied asynchronously (`idx` on the CPU)."""
     if x.device.type == device.type:  # (torch.device("cuda") != a tensor's cuda:0, so compare types)
         return x[idx]
-    out = torch.empty((len(idx), *x.shape[1:]), dtype=x.dtype, pin_memory=device.type == "cuda")
-    torch.index_select(x, 0, idx, out=out)
-    return out.to(device, non_blocking=True)
+    return host_batch(x, idx, pin=device.type == "cuda").to(device, non_blocking=True)
 
 
 def rows(x: torch.Tensor, start: int, stop: int, device: torch.device) -> torch.Tensor:
     """`x[start:stop]` on `device`, staged through pinned memory as in `gather` when `x` is in host memory."""
     if x.device.type == device.type:
         return x[start:stop]
-    part = x[start:stop]
-    out = torch.empty(part.shape, dtype=x.dtype, pin_memory=device.type == "cuda")
-    out.copy_(part)
-    return out.to(device, non_blocking=True)
+    return host_batch(x, torch.arange(start, min(stop, len(x))), pin=device.type == "cuda").to(device, non_blocking=True)
