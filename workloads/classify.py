@@ -77,6 +77,8 @@ class Trainer:
         self.num_classes = data.num_classes
         seed = cfg.seed
         seed_everything(seed)
+        if self.device.type == "cuda":  # peak_memory_mib counts from here (a reused Ray worker ran other trials)
+            torch.cuda.reset_peak_memory_stats(self.device)
         images = {name: s.images for name, s in data.splits.items()}
         self.y = {name: _to_device(s.labels, self.device).long() for name, s in data.splits.items()}
         self._check_labels()
