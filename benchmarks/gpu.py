@@ -448,7 +448,7 @@ def section_gan(device: torch.device, sizes: Sizes, report: Report, memory: list
     report.ratio("GAN sampling img/s, bf16 / fp32", sample["bf16"] / sample["fp32"])
     n_g = sum(p.numel() for p in runs["fp32"].G.parameters())
     n_d = sum(p.numel() for p in runs["fp32"].D.parameters())
-    rows = [f"### (d) The GAN at {cfg.resolution} px: G {n_g / 1e6:.2f} M / D {n_d / 1e6:.2f} M parameters, batch "
+    rows = [f"### (d) The GAN at {cfg.resolution} px: G {n_g:,} / D {n_d:,} parameters, batch "
             f"{cfg.batch_size}, ADA p = 0.2, R1 every {cfg.r1_interval} steps; {sizes.gan_rounds} rounds of "
             f"{sizes.gan_steps} steps, medians; sampling {sizes.gan_samples} images with `sample_gemix`, batch 256", "",
             "| precision | training steps/s | training img/s | × fp32 | sampling img/s |", "|---|---:|---:|---:|---:|"]
