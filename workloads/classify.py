@@ -4,9 +4,16 @@
 milestones scaled alike); after each it evaluates on val and test and calls `report(metrics,
 checkpoint_dir)`. Metric names are `{split}_{metric}` (train_loss, val_loss, val_acc, ..., test_auc)
 plus `epoch` (1-based, counting real epochs up to `epochs * epochs_factor`), `epochs_total` (that
-product), `lr` (the rate used in that epoch) and `train_images_per_s`; rates are fractions in [0, 1]. The final epoch adds `test_confusion`,
-a JSON list of lists (row = true class). Resuming from a checkpoint directory continues bit-for-bit
-(on CPU) where the interrupted run would have gone.
+product), `lr` (the rate used in that epoch) and `train_images_per_s`; rates are fractions in [0, 1].
+On CUDA, `peak_memory_mib` is the most device memory the trial's tensors held so far (MiB). The final
+epoch adds `test_confusion`, a JSON list of lists (row = true class). Resuming from a checkpoint
+directory continues bit-for-bit (on CPU) where the interrupted run would have gone, the fp16 loss
+scaler's state included.
+
+`precision`, `channels_last`, `compile` and `cudnn_benchmark` (`workloads.precision`) set how the
+arithmetic runs: training and evaluation forward passes under the same autocast, losses in float32,
+the mixers on float32 batches. A dataset too large for the device stays in host memory and is copied
+per batch (`workloads.placement`).
 
 `method` is a batch mixer applied to the augmented input, or manifold mixup (`workloads.manifold`),
 which mixes the output of a random layer of `models.manifold_layers` inside the forward pass.
@@ -34,6 +41,8 @@ from workloads.device import resolve_device, synchronize
 from workloads.losses import one_hot, soft_cross_entropy
 from workloads.metrics import classification_metrics, confusion_json, confusion_matrix
 from workloads.models import build_model, manifold_layers
+from workloads.placement import gather, keep_on_device, rows
+from workloads.precision import Runtime, is_conv_net, load_scaler_state
 from workloads.train_sources import load_train_sources
 from workloads.trainable import Report
 
@@ -58,7 +67,8 @@ def _to_device(array: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 class Trainer:
-    """The state of one trial: device-resident data, model, optimizer, scheduler, mixer, generators."""
+    """The state of one trial: data (device-resident unless too large), model, optimizer, scheduler,
+    loss scaler, mixer, generators."""
 
     def __init__(self, cfg: ClassifyConfig, data: DatasetArrays) -> None:
         self.cfg = cfg
@@ -67,7 +77,9 @@ class Trainer:
         self.num_classes = data.num_classes
         seed = cfg.seed
         seed_everything(seed)
-        self.x = {name: _to_device(s.images, self.device) for name, s in data.splits.items()}
+        if self.device.type == "cuda":  # peak_memory_mib counts from here (a reused Ray worker ran other trials)
+            torch.cuda.reset_peak_memory_stats(self.device)
+        images = {name: s.images for name, s in data.splits.items()}
         self.y = {name: _to_device(s.labels, self.device).long() for name, s in data.splits.items()}
         self._check_labels()
         # Soft train targets (N, K) only when offline sets join the real split; plain datasets keep
@@ -75,9 +87,14 @@ class Trainer:
         self.train_soft: Optional[torch.Tensor] = None
         sources = load_train_sources(cfg, data)
         if sources is not None:
-            self.x["train"] = _to_device(sources[0], self.device)
+            images["train"] = sources[0]
             self.train_soft = _to_device(sources[1], self.device)
             del self.y["train"]  # the real labels are inside train_soft now
+        # Images on the device when they fit (labels always: they are small), else in host memory,
+        # copied per batch.
+        self.data_on_device = keep_on_device(sum(a.nbytes for a in images.values()), self.device)
+        place = self.device if self.data_on_device else torch.device("cpu")
+        self.x = {name: _to_device(array, place) for name, array in images.items()}
         # Normalization statistics of the real train split, which val and test resemble.
         self.augment = BatchAugment.from_train(
             data.splits["train"].images, flip=cfg.flip, crop_padding=cfg.crop_padding, device=self.device
@@ -85,7 +102,12 @@ class Trainer:
         self.model = build_model(
             cfg.arch, data.channels, data.num_classes, data.image_size, cfg.pretrained, cfg.pretrained_path
         ).to(self.device)
+        self.runtime = Runtime.resolve(cfg, self.device, channels_last_auto=is_conv_net(self.model))
+        self.runtime.prepare_model(self.model)  # before the optimizer: it holds the parameters
+        # `net` runs the forward pass (compiled or `model` itself); `model` is what checkpoints save.
+        self.net = self.runtime.compiled(self.model)
         self.optimizer = self._make_optimizer()
+        self.scaler = self.runtime.grad_scaler()
         self.total_epochs = cfg.epochs_total
         self.scheduler = torch.optim.lr_scheduler.MultiStepLR(
             self.optimizer, milestones=cfg.milestones_total, gamma=cfg.lr_decay
@@ -150,26 +172,35 @@ class Trainer:
         bs = self.cfg.batch_size
         # A trailing batch of one sample is dropped: batch norm cannot train on it.
         n_batches = n // bs + (1 if n % bs >= 2 else 0)
-        order = torch.randperm(n, generator=self.generators["shuffle"]).to(self.device)
+        order_host = torch.randperm(n, generator=self.generators["shuffle"])
+        order = order_host.to(self.device)  # labels (and device-resident images) are indexed on the device
         losses = torch.zeros(n_batches, device=self.device)
+        rt = self.runtime
         synchronize(self.device)
         start = time.perf_counter()
         seen = 0
         for step in range(n_batches):
             idx = order[step * bs : (step + 1) * bs]
-            inputs = self.augment.train(x_all[idx], self.generators["augment"])
+            pixels = gather(x_all, idx if self.data_on_device else order_host[step * bs : (step + 1) * bs], self.device)
+            inputs = self.augment.train(pixels, self.generators["augment"])
             targets = self._one_hot(self.y["train"][idx]) if self.train_soft is None else self.train_soft[idx]
             if self.manifold is not None:
-                logits, targets = self.manifold(
-                    self.model, self.mix_layers, inputs, targets, generator=self.generators["mixer"]
-                )
+                with rt.autocast():
+                    logits, targets = self.manifold(
+                        self.model, self.mix_layers, rt.batch(inputs), targets, generator=self.generators["mixer"]
+                    )
             else:
+                # Mixers see float32 batches: their weights are exact whatever the model's precision.
                 inputs, targets = self.mixer(inputs, targets, generator=self.generators["mixer"])
-                logits = self.model(inputs)
-            loss = self.loss(logits, targets)
+                with rt.autocast():
+                    logits = self.net(rt.batch(inputs))
+            loss = self.loss(logits.float(), targets)
             self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.optimizer.step()
+            # A disabled scaler (fp32, bf16) is the plain backward() + step(); fp16 scales the loss,
+            # unscales the gradients and skips steps whose gradients overflowed.
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
             losses[step] = loss.detach() * len(idx)
             seen += len(idx)
         synchronize(self.device)
@@ -187,10 +218,12 @@ class Trainer:
         """`{split}_loss` and the classification metrics of `split`, without augmentation or mixing."""
         self.model.eval()
         x_all, y_all = self.x[split], self.y[split]
-        ebs = self.cfg.eval_batch_size
-        logits = torch.cat(
-            [self.model(self.augment.eval(x_all[i : i + ebs])).float() for i in range(0, len(y_all), ebs)]
-        )
+        ebs, rt = self.cfg.eval_batch_size, self.runtime
+        with rt.autocast():
+            logits = torch.cat([
+                self.net(rt.batch(self.augment.eval(rows(x_all, i, i + ebs, self.device)))).float()
+                for i in range(0, len(y_all), ebs)
+            ])
         loss = float(self.loss(logits, self._one_hot(y_all)))
         metrics = {"loss": loss, **classification_metrics(logits, y_all, self.num_classes)}
         if confusion:
@@ -214,6 +247,8 @@ class Trainer:
             **self.evaluate("val"),
             **self.evaluate("test", confusion=final),
         }
+        if self.device.type == "cuda":
+            metrics["peak_memory_mib"] = torch.cuda.max_memory_allocated(self.device) / 2**20
         self.last_metrics = metrics
         return metrics
 
@@ -223,6 +258,7 @@ class Trainer:
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(),  # {} unless fp16
             "rng": capture_rng_state(self.generators),
             "metrics": self.last_metrics,
             "config": self.cfg.to_flat(),
@@ -232,6 +268,7 @@ class Trainer:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
+        load_scaler_state(self.scaler, state.get("scaler"))
         restore_rng_state(state["rng"], self.generators)
         self.epoch = int(state["epoch"])
         self.last_metrics = dict(state["metrics"])

@@ -9,6 +9,8 @@ an input mixer); the parameters of every method are flat keys too (`alpha`, `gam
 "the method's own default"), and `mixer_params` picks the chosen method's.
 `epochs_factor` multiplies `epochs` and every milestone (`epochs_total`, `milestones_total`).
 `train_sources` adds offline sets from `{artifacts_dir}/sets/<name>` to the real train split.
+`precision`, `channels_last`, `compile` and `cudnn_benchmark` say how the arithmetic runs
+(`workloads.precision`: mixed precision, memory format, torch.compile, cuDNN autotuning).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from typing import Any, Mapping, Optional
 
 from workloads.artifacts import TRAIN_SOURCES
 from workloads.flat_config import FlatConfig, json_value
+from workloads.precision import check_keys as check_precision_keys
 from workloads.validate import (SEED_MAX, check_bool, check_choice, check_device, check_float, check_int,
                                 check_optional_str)
 
@@ -84,6 +87,12 @@ class ClassifyConfig(FlatConfig):
     num_threads: Optional[int] = None
     train_sources: str = "real"  # "+"-joined TRAIN_SOURCES, e.g. "real+mmixup+gemix" (GeMix Table I)
     artifacts_dir: Optional[str] = None  # absolute folder holding sets/<name>/ for train_sources other than real
+    # How the arithmetic runs (workloads.precision): autocast dtype (auto = bf16 on CUDA with native
+    # bf16, else fp32), NHWC layout (None = auto: on for conv nets on CUDA), torch.compile, cuDNN autotuning.
+    precision: str = "auto"
+    channels_last: Optional[bool] = None
+    compile: bool = False
+    cudnn_benchmark: bool = True
     # Every method parameter (flat keys `alpha`, `gamma`, ...), None where unset.
     method_params: Mapping[str, Any] = field(default_factory=dict)
 
@@ -184,6 +193,12 @@ class ClassifyConfig(FlatConfig):
             check_bool(cfg, key)
         _check_milestones(cfg)
         check_device(cfg)
+        check_precision_keys(cfg, prefix)
+        if cfg["compile"] and cfg["method"] in TRAINER_METHODS:
+            # Its forward hook closes over a new lam and permutation every batch: a compiled model
+            # would recompile (or fall back) on every step.
+            raise ValueError(f"compile=true does not work with method={cfg['method']} (it hooks a new mixing "
+                             f"layer into the forward pass every batch); set compile=false")
         if cfg["optimizer"] == "sgd" and cfg["nesterov"] and cfg["momentum"] == 0:
             raise ValueError("nesterov=true needs momentum in (0, 1); set momentum > 0 or nesterov=false")
         if cfg["pretrained"]:

@@ -9,6 +9,8 @@ from ray import tune
 
 from orchestrator.plan.trainables import get_trainable
 
+DEVICE_SHARE_ENV = "MIXBENCH_DEVICE_SHARE"  # = workloads.placement.SHARE_ENV (tests/workloads/test_placement.py checks)
+
 
 def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str, Any], threads: int) -> None:
     """One trial inside a Ray worker: restore from Tune's checkpoint if there is one, then train.
@@ -22,6 +24,14 @@ def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str
     # torch reads its thread count when first imported; the trainable imports it (a trivial trainable
     # never pays for that import).
     os.environ["OMP_NUM_THREADS"] = str(threads)
+    # Trials packed onto one GPU (a fractional --gpus-per-trial) each see the whole device free when
+    # they start together; their share caps how much of it their dataset may take
+    # (workloads.placement.SHARE_ENV; not imported here: that would import torch for every trainable).
+    gpus = float(ray.get_runtime_context().get_assigned_resources().get("GPU", 0.0))
+    if 0.0 < gpus < 1.0:
+        os.environ[DEVICE_SHARE_ENV] = repr(gpus)
+    else:
+        os.environ.pop(DEVICE_SHARE_ENV, None)
     train = get_trainable(trainable_name).train
     ref = datasets.get(config.get("dataset"))
     data = ray.get(ref) if ref is not None else None

@@ -6,6 +6,11 @@ lr 0.0025, betas (0, 0.99), R1 gamma = 0.0002 * 128^2 / 32 = 0.1024 evaluated la
 EMA half-life 10 kimg with ramp-up 0.05, ADA target 0.6 adjusted every 4 steps, ada_kimg 500.
 `steps` (GAN iterations) is ours: the paper does not state its training length.
 A tiny model for a CPU is, e.g., resolution 32, channel_base 256, channel_max 32, z_dim = w_dim = 32.
+
+`precision`, `channels_last`, `compile` and `cudnn_benchmark` mean what they mean for the classifier
+(`workloads.precision`), with two GAN-specific choices (see `workloads.gan.train`): `channels_last`
+null means off (NVIDIA's StyleGAN2-ADA keeps NHWC off by default too), and `compile` compiles G and
+D but D's R1 pass, whose double backward compiled graphs do not support.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from typing import Any, Optional
 from workloads.device import resolve_device
 from workloads.flat_config import FlatConfig
 from workloads.gan.layers import VALID_RESOLUTIONS
+from workloads.precision import check_keys as check_precision_keys
 from workloads.validate import SEED_MAX, check_bool, check_float, check_int
 
 # Keys that fix the network shapes; a checkpoint resumes only under the same values.
@@ -53,6 +59,10 @@ class GanConfig(FlatConfig):
     grid_cols: int = 8               # samples.png: one row per class, this many columns
     seed: int = 0
     device: str = "auto"             # auto | cpu | cuda | cuda:N | mps
+    precision: str = "auto"          # auto | fp32 | bf16 | fp16 (auto: bf16 on CUDA with native bf16, else fp32)
+    channels_last: Optional[bool] = None  # None = auto, which for the GAN means off
+    compile: bool = False            # torch.compile G and D (not D's R1 pass)
+    cudnn_benchmark: bool = True     # CUDA only
 
     @classmethod
     def check(cls, cfg: dict[str, Any], prefix: str = "") -> None:
@@ -94,6 +104,7 @@ class GanConfig(FlatConfig):
         if not isinstance(cfg["dataset"], str) or not cfg["dataset"]:
             raise ValueError(f"{prefix}dataset must be a registered dataset name, got {cfg['dataset']!r}")
         resolve_device(cfg["device"])
+        check_precision_keys(cfg, prefix)
 
 
 Config = GanConfig

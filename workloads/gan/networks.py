@@ -46,10 +46,11 @@ class MappingNetwork(nn.Module):
         if self.c_dim > 0:
             parts.append(normalize_2nd_moment(self.embed(c.to(torch.float32))))
         w = self.layers(torch.cat(parts, dim=1))
+        # Under autocast w is bf16/fp16; the running mean stays a float32 buffer.
         if self.training and self.w_avg_beta is not None:
-            self.w_avg.copy_(w.detach().mean(0).lerp(self.w_avg, self.w_avg_beta))
+            self.w_avg.copy_(w.detach().to(self.w_avg.dtype).mean(0).lerp(self.w_avg, self.w_avg_beta))
         if truncation_psi != 1:
-            w = self.w_avg.lerp(w, truncation_psi)
+            w = self.w_avg.lerp(w.to(self.w_avg.dtype), truncation_psi)
         return w
 
 

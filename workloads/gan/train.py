@@ -11,7 +11,18 @@ last E[sign D(real)] ADA measured). `checkpoint_dir` holds `state.pt` (G, D, G_e
 step, ADA state, every RNG state, the config), `config.json` and `samples.png` (G_ema, one row per
 class, fixed z and noise). The directory is temporary: it is deleted when `report` returns, so the
 callback copies it if it keeps it (Ray's `tune.report(checkpoint=Checkpoint.from_directory(d))` does).
-Passing such a directory as `checkpoint` resumes exactly where it stopped.
+Passing such a directory as `checkpoint` resumes exactly where it stopped (the fp16 loss scalers'
+state included).
+
+Precision keys (`workloads.precision`): G and D run their forward passes under the config's autocast,
+losses and the R1 penalty are float32, and with fp16 each network has its own GradScaler (their
+gradients differ in scale by orders of magnitude); the R1 gradient is taken of the scaled logits and
+unscaled exactly (the scales are powers of two). `channels_last` null means off for the GAN: the
+modulated convolutions reshape activations per sample, which NHWC turns into layout copies, and
+NVIDIA's StyleGAN2-ADA keeps it off by default too (`benchmarks/gpu.py` measures both).
+`compile` compiles G and D; D's R1 pass (every `r1_interval` steps) runs the uncompiled D because
+compiled graphs do not support its double backward. The real images stay on the device when they fit
+(`workloads.placement`), else in host memory with a pinned, asynchronous copy per batch.
 """
 from __future__ import annotations
 
@@ -35,6 +46,8 @@ from workloads.gan.grid import save_grid, to_uint8
 from workloads.gan.losses import discriminator_loss, generator_loss, r1_loss
 from workloads.gan.networks import Generator
 from workloads.losses import one_hot
+from workloads.placement import gather, keep_on_device
+from workloads.precision import Runtime, load_scaler_state
 from workloads.trainable import Report
 
 SAMPLES_FILE = "samples.png"
@@ -55,8 +68,9 @@ def prepare_images(images: np.ndarray, resolution: int, device: torch.device) ->
     return torch.cat([x.to(device) for x in resized_chunks(images, (resolution, resolution))])
 
 
-def _real_batch(images: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-    return images[idx].to(torch.float32) / 127.5 - 1.0
+def _real_batch(images: torch.Tensor, idx: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Float `(b, C, R, R)` in [-1, 1] on `device` of uint8 `images` (on the device or in host memory)."""
+    return gather(images, idx.to(images.device), device).to(torch.float32) / 127.5 - 1.0
 
 
 class GanTraining:
@@ -70,7 +84,9 @@ class GanTraining:
         self.arch = generator_arch(cfg, num_classes, channels)
         torch.manual_seed(cfg.seed)
         self.gen = torch.Generator().manual_seed(cfg.seed)  # batches, z, labels, augmentation
-        self.images = prepare_images(images, cfg.resolution, self.device)
+        channels_res = images.shape[-1] * cfg.resolution**2
+        self.data_on_device = keep_on_device(len(images) * channels_res, self.device)
+        self.images = prepare_images(images, cfg.resolution, self.device if self.data_on_device else torch.device("cpu"))
         self.labels = torch.as_tensor(labels, dtype=torch.long)
         if len(self.labels) and (int(self.labels.min()) < 0 or int(self.labels.max()) >= num_classes):
             raise ValueError(f"labels must lie in [0, {num_classes}), got "
@@ -78,7 +94,15 @@ class GanTraining:
         self.G = Generator(**self.arch).to(self.device).train()
         self.D = Discriminator(num_classes, cfg.resolution, channels, channel_base=cfg.channel_base,
                                channel_max=cfg.channel_max).to(self.device).train()
+        self.runtime = Runtime.resolve(cfg, self.device, channels_last_auto=False)  # see the module docstring
+        self.runtime.prepare_model(self.G)
+        self.runtime.prepare_model(self.D)
         self.G_ema = make_ema(self.G)
+        # Forward passes go through these (compiled or the modules themselves); state dicts use G and D.
+        self.g_net = self.runtime.compiled(self.G)
+        self.d_net = self.runtime.compiled(self.D)
+        self.g_scaler = self.runtime.grad_scaler()
+        self.d_scaler = self.runtime.grad_scaler()
         betas = (cfg.beta1, cfg.beta2)
         self.g_opt = torch.optim.Adam(self.G.parameters(), lr=cfg.lr, betas=betas, eps=1e-8)
         self.d_opt = torch.optim.Adam(self.D.parameters(), lr=cfg.lr, betas=betas, eps=1e-8)
@@ -103,39 +127,51 @@ class GanTraining:
         return z, self._one_hot(self.labels[idx])
 
     def train_step(self) -> dict[str, float]:
-        cfg, b = self.cfg, self.cfg.batch_size
+        cfg, b, rt = self.cfg, self.cfg.batch_size, self.runtime
         # G: non-saturating loss through the (augmented) discriminator.
         self.G.requires_grad_(True)
         self.D.requires_grad_(False)
         z, c = self._latents(b)
-        fake_logits = self.D(self.augment(self.G(z, c), self.gen), c)
+        with rt.autocast():
+            fake_logits = self.d_net(self.augment(self.g_net(z, c), self.gen), c).float()
         g_loss = generator_loss(fake_logits)
         self.g_opt.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.g_opt.step()
+        # Disabled scalers (fp32, bf16) are the plain backward() + step().
+        self.g_scaler.scale(g_loss).backward()
+        self.g_scaler.step(self.g_opt)
+        self.g_scaler.update()
 
         # D: logistic loss on fresh fakes and a real batch, plus lazy R1 on the un-augmented reals.
         self.G.requires_grad_(False)
         self.D.requires_grad_(True)
         z, c = self._latents(b)
-        with torch.no_grad():
-            fake = self.G(z, c)
+        with torch.no_grad(), rt.autocast():
+            fake = self.g_net(z, c)
         idx = torch.randint(len(self.labels), (b,), generator=self.gen)
-        real = _real_batch(self.images, idx.to(self.images.device))
+        real = rt.batch(_real_batch(self.images, idx, self.device))
         c_real = self._one_hot(self.labels[idx])
         do_r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_interval == 0
         real = real.detach().requires_grad_(do_r1)
-        fake_logits = self.D(self.augment(fake, self.gen), c)
-        real_logits = self.D(self.augment(real, self.gen), c_real)
+        with rt.autocast():
+            fake_logits = self.d_net(self.augment(fake, self.gen), c).float()
+            # The R1 pass needs a double backward: the uncompiled D.
+            real_logits = (self.D if do_r1 else self.d_net)(self.augment(real, self.gen), c_real).float()
         d_loss = discriminator_loss(real_logits, fake_logits)
         loss = d_loss
         if do_r1:
-            term, penalty = r1_loss(real_logits, real, cfg.r1_gamma, cfg.r1_interval)
+            # fp16: the gradient of the scaled logits does not underflow; the scale is a power of two,
+            # so dividing the squared norm by its square is exact.
+            scale = self.d_scaler.get_scale() if self.d_scaler.is_enabled() else 1.0
+            scaled = real_logits if scale == 1.0 else real_logits * scale
+            term, penalty = r1_loss(scaled, real, cfg.r1_gamma, cfg.r1_interval)
+            if scale != 1.0:
+                term, penalty = term / scale**2, penalty / scale**2
             loss = loss + term
             self.last_r1 = float(penalty)
         self.d_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.d_opt.step()
+        self.d_scaler.scale(loss).backward()
+        self.d_scaler.step(self.d_opt)
+        self.d_scaler.update()
 
         self.step += 1
         update_ema(self.G_ema, self.G, ema_beta(b, cfg.ema_kimg, self.step * b, cfg.ema_rampup))
@@ -151,7 +187,8 @@ class GanTraining:
         """uint8 `(K * grid_cols, H, W, C)` from G_ema: row k is class k, fixed z, constant noise."""
         cols = self.cfg.grid_cols
         c = self._one_hot(torch.arange(self.num_classes).repeat_interleave(cols))
-        return to_uint8(self.G_ema(self.grid_z.to(self.device), c, noise_mode="const"))
+        with self.runtime.autocast():
+            return to_uint8(self.G_ema(self.grid_z.to(self.device), c, noise_mode="const"))
 
     # -- checkpoints ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -160,6 +197,7 @@ class GanTraining:
             "G": self.G.state_dict(), "D": self.D.state_dict(), "G_ema": self.G_ema.state_dict(),
             "g_opt": self.g_opt.state_dict(), "d_opt": self.d_opt.state_dict(),
             "ada": self.ada.state_dict(), "last_r1": self.last_r1,
+            "g_scaler": self.g_scaler.state_dict(), "d_scaler": self.d_scaler.state_dict(),  # {} unless fp16
             "rng": capture_rng_state({"train": self.gen}),
         }
 
@@ -178,6 +216,8 @@ class GanTraining:
         self.G_ema.load_state_dict(state["G_ema"])
         self.g_opt.load_state_dict(state["g_opt"])
         self.d_opt.load_state_dict(state["d_opt"])
+        load_scaler_state(self.g_scaler, state.get("g_scaler"))
+        load_scaler_state(self.d_scaler, state.get("d_scaler"))
         self.ada.load_state_dict(state["ada"])
         self.augment.p = self.ada.p if self.cfg.ada else 0.0
         self.step = int(state["step"])

@@ -46,7 +46,8 @@ REPORTED = ("label_fidelity", "mean_entropy", "soft_label_ce", "dominant_agreeme
 # The classifier keys the oracle is trained with (the experiment's recipe: optimizer, lr, batch, ...);
 # null here means the classifier's own default.
 ORACLE_KEYS = ("batch_size", "eval_batch_size", "lr", "momentum", "nesterov", "weight_decay", "optimizer", "loss",
-               "pretrained", "pretrained_path", "flip", "crop_padding", "subset", "num_threads")
+               "pretrained", "pretrained_path", "flip", "crop_padding", "subset", "num_threads",
+               "precision", "channels_last", "compile", "cudnn_benchmark")
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ class QualityStageConfig(StageConfig):
     crop_padding: Optional[int] = None
     subset: Optional[int] = None
     num_threads: Optional[int] = None
+    # workloads.precision's keys; the oracle also measures every set under its autocast.
+    precision: Optional[str] = None
+    channels_last: Optional[bool] = None  # null: the classifier's own auto
+    compile: Optional[bool] = None
+    cudnn_benchmark: Optional[bool] = None
 
     @classmethod
     def check(cls, cfg: dict[str, Any], prefix: str = "") -> None:
@@ -200,6 +206,7 @@ def train(config: Mapping[str, Any], report: Report, checkpoint: str | None = No
         return trainer.augment.eval((x * 255).round().to(torch.uint8).permute(0, 2, 3, 1))
 
     n, ebs = cfg.quality_samples, ocfg.eval_batch_size
+    autocast = trainer.runtime.autocast  # the oracle measures under the precision it was trained with
     train, test = real.splits["train"], real.splits["test"]
     rows: dict[str, tuple[np.ndarray, np.ndarray]] = {"real": (test.images[:n], one_hot(test.labels[:n], k))}
     for name in SET_NAMES:
@@ -212,7 +219,8 @@ def train(config: Mapping[str, Any], report: Report, checkpoint: str | None = No
     fid_available = True
     sets: dict[str, dict[str, Any]] = {}
     for name, (images, labels) in rows.items():
-        sets[name] = oracle_quality(oracle, images, labels, batch_size=ebs, device=device, preprocess=preprocess)
+        with autocast():
+            sets[name] = oracle_quality(oracle, images, labels, batch_size=ebs, device=device, preprocess=preprocess)
         distance = None
         if name != "real" and fid_available:
             distance = fid_kid(train.images, images, cuda=device.startswith("cuda"), notice=notices.append)
@@ -223,7 +231,8 @@ def train(config: Mapping[str, Any], report: Report, checkpoint: str | None = No
     for line in notices:
         print(line)
 
-    tsne = _tsne(cfg, oracle, preprocess, train.images, train.labels, rows, k, device, ebs)
+    with autocast():
+        tsne = _tsne(cfg, oracle, preprocess, train.images, train.labels, rows, k, device, ebs)
     arrays = {key: tsne.pop(key) for key in ("coords", "source", "label")}
     _atomic_write(quality_dir(cfg.artifacts_dir) / TSNE_FILE,
                   lambda fh: np.savez(fh, **arrays, class_names=np.asarray(real.class_names, dtype=str)), mode="wb")
