@@ -21,6 +21,9 @@ def init_ray(address: str | None, verbose: bool = False) -> None:
     if ray.is_initialized():
         return
     address = address or os.environ.get("RAY_ADDRESS") or None
+    # A trial given no GPU sees none (else `device=auto` would put it on cuda:0 unscheduled); on a
+    # cluster, set this in the workers' environment too (`ray start` inherits it).
+    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "1")
     # We keep 2 checkpoints per trial on purpose; Tune warns about the snapshots that forces.
     os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
     ray.init(address=address, include_dashboard=False, configure_logging=True,
