@@ -5,6 +5,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from typing import Any, Sequence
@@ -56,6 +57,7 @@ def build_parser() -> Parser:
     resume = commands.add_parser("resume", help="continue an interrupted run")
     resume.add_argument("name")
     resume.add_argument("--verbose", action="store_true", help="Ray Tune's own status tables and the workers' output")
+    resume.add_argument("--tracking-uri", help="the run's tracking URI with its credentials (never stored)")
     add_workdir(resume)
 
     report = commands.add_parser("report", help="tables and plots from the Parquet results")
@@ -134,7 +136,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_resume(args: argparse.Namespace) -> int:
     from orchestrator.run.runner import resume_experiment
 
-    print_summary(resume_experiment(args.name, WorkDir.at(args.workdir), verbose=args.verbose))
+    print_summary(resume_experiment(args.name, WorkDir.at(args.workdir), verbose=args.verbose,
+                                    tracking_uri=args.tracking_uri))
     return 0
 
 
@@ -213,16 +216,42 @@ COMMANDS = {"list": cmd_list, "run": cmd_run, "plan": cmd_plan, "resume": cmd_re
             "train": cmd_train, "ui": cmd_ui, "data": cmd_data, "gemix": cmd_gemix}
 
 
+ENVIRONMENT_ERROR = 1
+# user:password@ in any URL a message quotes
+CREDENTIALS = re.compile(r"(://[^/\s:@]+):[^/\s@]+@")
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an error, without credentials."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return CREDENTIALS.sub(r"\1:***@", text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Bad input: one line naming the problem, exit 2. A failing environment (a dead server, a full disk,
+    a corrupt store): one line, exit 1 (`--debug` shows the traceback)."""
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # no INFO lines about creating its tables
     logging.getLogger("mlflow").setLevel(logging.WARNING)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    if debug:
+        argv.remove("--debug")
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except (UsageError, ValueError) as exc:  # DatasetError is a ValueError too
-        print(f"mixbench: error: {str(exc).strip() or type(exc).__name__}", file=sys.stderr)
+        if debug:
+            raise
+        print(f"mixbench: error: {one_line(exc)}", file=sys.stderr)
         return USAGE_ERROR
     except FloatingPointError as exc:  # `mixbench train` diverged (in a sweep, Tune records it per trial)
         print(f"mixbench: error: {exc}; try a smaller lr", file=sys.stderr)
-        return 1
-
+        return ENVIRONMENT_ERROR
+    except KeyboardInterrupt:
+        print("mixbench: interrupted; `mixbench resume NAME` continues a run", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the environment failed: one line, never a traceback unless asked
+        if debug:
+            raise
+        print(f"mixbench: error: {type(exc).__name__}: {one_line(exc)} (--debug shows the traceback)", file=sys.stderr)
+        return ENVIRONMENT_ERROR

@@ -8,6 +8,7 @@ change a cell's identity (`smoke`, `sets`) from here.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -33,12 +34,16 @@ class RunOptions:
     verbose: bool = False  # Ray Tune's own status tables and the workers' output on the console
 
     def validate(self) -> None:
-        if self.cpus_per_trial <= 0:
-            raise ValueError(f"--cpus-per-trial must be > 0, got {self.cpus_per_trial}")
-        if self.gpus_per_trial < 0:
-            raise ValueError(f"--gpus-per-trial must be >= 0, got {self.gpus_per_trial}")
+        """One-line ValueErrors for values Ray would take badly (NaN never compares, a negative
+        --max-failures means "retry forever" to Ray Tune)."""
+        if not (math.isfinite(self.cpus_per_trial) and self.cpus_per_trial > 0):
+            raise ValueError(f"--cpus-per-trial must be a number > 0, got {self.cpus_per_trial}")
+        if not (math.isfinite(self.gpus_per_trial) and self.gpus_per_trial >= 0):
+            raise ValueError(f"--gpus-per-trial must be a number >= 0, got {self.gpus_per_trial}")
         if self.max_concurrent is not None and self.max_concurrent < 1:
             raise ValueError(f"--max-concurrent must be >= 1, got {self.max_concurrent}")
+        if self.max_failures < 0:
+            raise ValueError(f"--max-failures must be >= 0 (retries of a failed trial), got {self.max_failures}")
 
     @classmethod
     def from_json(cls, state: dict[str, Any]) -> "RunOptions":

@@ -16,11 +16,12 @@ def quiet_tune(verbose: bool) -> None:
 
 
 def init_ray(address: str | None, verbose: bool = False) -> None:
-    """A local Ray via `ray.init()`, or the cluster at `address` (else RAY_ADDRESS). The workers'
-    output reaches this console only when `verbose` (trial errors are recorded either way)."""
+    """The cluster at `address` (else RAY_ADDRESS), or else a local Ray of this process's own
+    (`address="local"`: never a cluster some earlier `ray start` left running on the machine). The
+    workers' output reaches this console only when `verbose` (trial errors are recorded either way)."""
     if ray.is_initialized():
         return
-    address = address or os.environ.get("RAY_ADDRESS") or None
+    address = address or os.environ.get("RAY_ADDRESS") or "local"
     # A trial given no GPU sees none (else `device=auto` would put it on cuda:0 unscheduled); on a
     # cluster, set this in the workers' environment too (`ray start` inherits it).
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "1")
@@ -28,3 +29,10 @@ def init_ray(address: str | None, verbose: bool = False) -> None:
     os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
     ray.init(address=address, include_dashboard=False, configure_logging=True,
              logging_level="WARNING" if verbose else "ERROR", log_to_driver=verbose)
+
+
+def require_resources(cpus: float, gpus: float) -> None:
+    """One line (exit 2) when no node of the connected cluster can run a trial of this size."""
+    from orchestrator.run.checks import check_resources
+
+    check_resources(cpus, gpus, ray.nodes())

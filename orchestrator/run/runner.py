@@ -6,12 +6,15 @@ reports of a re-run experiment never mix two invocations. Its Tune state lives i
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from orchestrator.plan.expand import StagePlan, plan_experiment
 from orchestrator.record.invocation import Invocation, RunOptions, new_invocation_id
+from orchestrator.record.secrets import adopt, redact, strip
+from orchestrator.run.checks import check_ray_address, check_tracking_uri, check_workdir
 from orchestrator.run.data import LoadedData, load_for_plans
 from orchestrator.record.status import INVOCATION_FINISHED, INVOCATION_RUNNING, RUN_FINISHED, RUN_RUNNING
 from orchestrator.workdir import WorkDir
@@ -35,6 +38,9 @@ def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -
     """Validate everything and read the data, before Ray starts. Raises ValueError on bad input."""
     options.validate()
     experiment = get_experiment(name)
+    check_workdir(workdir)
+    check_ray_address(options.address or os.environ.get("RAY_ADDRESS"))
+    check_tracking_uri(options.tracking_uri or workdir.default_tracking_uri())
     plans = plan_experiment(experiment, smoke=options.smoke, sets=options.sets,
                             artifacts_dir=str(workdir.artifacts(name, invocation)))
     data = load_for_plans(plans, workdir.cache, smoke=options.smoke, standins=experiment.standin_data)
@@ -45,6 +51,8 @@ def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -
 
 
 def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSummary:
+    if options.tracking_uri:  # credentials go to MLflow's environment, never into the record
+        options.tracking_uri = adopt(options.tracking_uri)
     invocation_id = new_invocation_id()
     plans, data = prepare(name, options, workdir, invocation_id)
     workdir.create()
@@ -53,17 +61,24 @@ def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSumma
     return execute(invocation, plans, data.arrays, workdir, resume=False)
 
 
-def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False) -> RunSummary:
+def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False, tracking_uri: str | None = None) -> RunSummary:
+    """Continue the latest invocation of `name`; `tracking_uri` only brings credentials the record
+    does not keep (it must name the invocation's own tracking store)."""
     get_experiment(name)  # a clear error for an unknown name before anything else
     invocation = Invocation.latest(workdir, name)
     invocation.options.verbose = verbose  # how this console shows it, not how the run was planned
+    if tracking_uri:
+        if strip(tracking_uri) != invocation.tracking_uri:
+            raise ValueError(f"--tracking-uri {redact(tracking_uri)} is not this run's tracking store "
+                             f"{invocation.tracking_uri}; resume records into the store the run began in")
+        adopt(tracking_uri)
     plans, data = prepare(name, invocation.options, workdir, invocation.invocation)
     invocation.standins = sorted(set(invocation.standins) | set(data.standins))
     return execute(invocation, plans, data.arrays, workdir, resume=True)
 
 
 def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, Any], workdir: WorkDir, resume: bool) -> RunSummary:
-    from orchestrator.run.ray_cluster import init_ray, quiet_tune
+    from orchestrator.run.ray_cluster import init_ray, quiet_tune, require_resources
 
     quiet_tune(invocation.options.verbose)
     import ray
@@ -72,6 +87,9 @@ def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, 
     from orchestrator.report.build import build_report
     from orchestrator.run.stage import run_stage
 
+    # Ray and the cluster's resources first: nothing is flipped to RUNNING before they answer.
+    init_ray(invocation.options.address, verbose=invocation.options.verbose)
+    require_resources(invocation.options.cpus_per_trial, invocation.options.gpus_per_trial)
     tracking = Tracking.for_workdir(invocation.tracking_uri, workdir)
     if not invocation.parent_run_id:
         invocation.parent_run_id = tracking.start_parent(
@@ -82,7 +100,6 @@ def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, 
         tracking.client.update_run(invocation.parent_run_id, status=RUN_RUNNING)
     invocation.status = INVOCATION_RUNNING
     invocation.save(workdir)
-    init_ray(invocation.options.address, verbose=invocation.options.verbose)
     # Each dataset enters the object store once per invocation; every stage and trial shares it.
     shared = {name: ray.put(arrays) for name, arrays in datasets.items()}
     trials = errored = 0

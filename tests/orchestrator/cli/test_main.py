@@ -13,7 +13,12 @@ from tests.orchestrator.conftest import mixbench
     (["run", "demo", "--set", "nope=1"], "unknown config key(s) nope in --set of experiment 'demo'; valid keys:"),
     (["run", "demo", "--set", "arch=resnet9000"], "unknown arch 'resnet9000'; valid choices:"),
     (["run", "demo", "--set", "gamma=-2"], "gamma"),
-    (["run", "demo", "--cpus-per-trial", "0"], "--cpus-per-trial must be > 0"),
+    (["run", "demo", "--cpus-per-trial", "0"], "--cpus-per-trial must be a number > 0"),
+    (["run", "demo", "--cpus-per-trial", "nan"], "--cpus-per-trial must be a number > 0, got nan"),
+    (["run", "demo", "--max-failures", "-5"], "--max-failures must be >= 0"),
+    (["run", "demo", "--address", "127.0.0.1:1"], "no Ray cluster answers at 127.0.0.1:1"),
+    (["run", "demo", "--tracking-uri", "garbage"], "unsupported scheme"),
+    (["run", "demo", "--tracking-uri", "http://u:hunter2@127.0.0.1:1"], "no MLflow server answers at http://127.0.0.1:1 "),
     (["run", "demo", "--set", "epochs"], "--set expects key=value"),
     (["train", "--dataset", "cifar11", "--method", "erm", "--arch", "small_cnn"], "unknown dataset 'cifar11'; valid choices:"),
     (["train", "--dataset", "digits", "--method", "zeta", "--arch", "small_cnn", "--set", "t=1"], "t"),
@@ -30,6 +35,7 @@ def test_bad_input_is_one_line_naming_the_problem_with_exit_code_2(tmp_path, arg
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("mixbench"), done.stderr
     assert needle in lines[0]
+    assert "hunter2" not in done.stderr + done.stdout  # credentials never printed
 
 
 def test_plan_says_what_run_would_do_and_writes_nothing(tmp_path):
