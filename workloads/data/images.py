@@ -92,7 +92,7 @@ class FileIndex:
         """How the splits are made, in words (recorded in the saved split file)."""
         if self.splits is None:
             return describe_split()
-        return "official train/val/test" if "val" in self.splits else f"official train/test; {describe_val()}"
+        return "official train/val/test" if "val" in self.splits else f"train and test as read; {describe_val()}"
 
     def split_indices(self) -> dict[str, np.ndarray]:
         """Sample indices per split, computed without a cache (the rule of `splits`, deterministic)."""
