@@ -200,3 +200,15 @@ def test_uda_flat_diagnosis_column_by_explicit_names(tmp_path):
     label = {p.stem: index.class_names[y] for p, y in zip(index.paths, index.labels)}
     assert (label["ISIC_a"], label["ISIC_b"]) == ("melanoma", "nevus") and "ISIC_c" not in label
     assert "dropped 1 image with a diagnosis outside the known names (e.g. ISIC_c: 'benign-ish nevus')" in index.notes
+
+
+def test_export_with_only_diagnosis_3_names_its_classes_explicitly(tmp_path):
+    isic_archive("uda", tmp_path)
+    rows = [["ISIC_a", "Melanoma in situ"], ["ISIC_b", "Nevus"], ["ISIC_c", "Solar lentigo"]]
+    for image_id, _ in rows[:2]:
+        save_image(tmp_path / "UDA-1" / f"{image_id}.jpg", 0, np.random.default_rng(0))
+    write_csv(tmp_path / "UDA-1" / "metadata.csv", rows, ["isic_id", "diagnosis_3"])
+    index = FILE_DATASETS.get("uda")(tmp_path)
+    label = {p.stem: index.class_names[y] for p, y in zip(index.paths, index.labels)}
+    assert label == {"ISIC_a": "melanoma", "ISIC_b": "nevus"}  # "others" needs the level-2 category
+    assert "dropped 1 image with a diagnosis outside the known names (e.g. ISIC_c: 'Solar lentigo')" in index.notes

@@ -10,7 +10,8 @@ table below lists its names; a name in no table is not guessed at but dropped an
 - ISIC Archive, hierarchical `diagnosis_1` .. `diagnosis_5` (current exports; the ISIC diagnosis
   taxonomy, level 1 Benign / Indeterminate / Malignant, level 2 a category, level 3 the diagnosis):
     melanoma   level 2 "Malignant melanocytic proliferations (Melanoma)" (all its level-3 names are
-               melanomas: in situ, invasive, NOS, metastasis), with or without a level 3;
+               melanomas), with or without a level 3; or level 3 "Melanoma Invasive", "Melanoma in
+               situ", "Melanoma, NOS", "Melanoma metastasis";
     nevus, BCC, SK   level 3 exactly "Nevus", "Basal cell carcinoma", "Seborrheic keratosis";
     others     any other level-3 diagnosis under a level-2 category of the taxonomy (ISIC_CATEGORIES);
     dropped    labelled only at levels 1-2 (no level 3, not melanoma); a level 3 under a category
@@ -50,7 +51,8 @@ ISIC_FLAT = {
 }
 
 MELANOMA_CATEGORY = "Malignant melanocytic proliferations (Melanoma)"
-ISIC_LEVEL3 = {"Nevus": NEVUS, "Basal cell carcinoma": BCC, "Seborrheic keratosis": SK}
+ISIC_LEVEL3 = {"Nevus": NEVUS, "Basal cell carcinoma": BCC, "Seborrheic keratosis": SK,
+               **{n: MELANOMA for n in ("Melanoma Invasive", "Melanoma in situ", "Melanoma, NOS", "Melanoma metastasis")}}
 # Level-2 categories of the ISIC diagnosis taxonomy (ImageMarkup's DiagnosisEnum, 2024).
 ISIC_CATEGORIES = frozenset({
     "Benign - Other", "Benign adnexal epithelial proliferations - Apocrine or Eccrine",

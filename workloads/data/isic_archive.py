@@ -27,11 +27,12 @@ HIERARCHY = ("diagnosis_1", "diagnosis_2", "diagnosis_3")
 
 
 def diagnosis_columns(path: Path, head: list[str]) -> tuple[int, ...]:
-    """Indices of `diagnosis` (one) or of diagnosis_1..3 (three); DatasetError naming the columns found."""
+    """Index of `diagnosis` (one), else of diagnosis_1..3 (three; -1 for a level an export lacks, as
+    long as it has diagnosis_3); DatasetError naming the file and the columns it has."""
     if "diagnosis" in head:
         return (head.index("diagnosis"),)
-    if all(c in head for c in HIERARCHY):
-        return tuple(head.index(c) for c in HIERARCHY)
+    if "diagnosis_3" in head:
+        return tuple(head.index(c) if c in head else -1 for c in HIERARCHY)
     return (column(path, head, "diagnosis"),)  # raises: names the file and its columns
 
 
@@ -44,7 +45,7 @@ def index_isic_archive(name: str, root: Optional[Path], collections: tuple[str, 
         i_id = column(csv_path, head, "isic_id")
         cols = diagnosis_columns(csv_path, head)
         for row in rows:
-            cells = tuple(row[i].strip() if i < len(row) else "" for i in cols)
+            cells = tuple(row[i].strip() if 0 <= i < len(row) else "" for i in cols)
             group, reason = isic_flat_group(cells[0]) if len(cells) == 1 else isic_hierarchy_group(cells)
             if group is None:
                 shown = ", ".join(repr(c) for c in cells if c)
