@@ -8,9 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 GROUPS = ("natural", "skin", "medmnist", "ct", "synthetic")
+# What each split is, in words a report can quote. Validation is never the test split: a set
+# without an official validation split has one carved, stratified and seeded, from its train split.
 OFFICIAL = "official train/val/test"
-OFFICIAL_TT = "official train/test; val is the test set (the paper evaluates on it)"
-STRATIFIED = "stratified 70/10/20, seed 0 (saved beside the cache)"
+CARVED = ("official train/test; train: 90 % of the official train, val: the other 10 % (stratified, seed 0; "
+          "indices saved beside the cache), test: the official test set (the paper evaluates on it)")
+CARVED_FROM_VAL = ("official train/val; train: 90 % of the official train, val: the other 10 % (stratified, "
+                   "seed 0; saved beside the cache), test: the official val set (the paper evaluates on it)")
+STRATIFIED = "stratified 70/10/20 of all samples, seed 0"
+STRATIFIED_SAVED = ("stratified 70/10/20 of all images as the paper (split sizes round(20 % of N) etc., "
+                    "each class by largest remainder), seed 0 (saved beside the cache)")
+ISIC2018 = ("official train/validation; train: 90 % of the official training set, val: the other 10 % "
+            "(stratified, seed 0; saved beside the cache), test: the official validation set (193 images; "
+            "the paper's Table 6 is scored on it); the official test set is not used")
+DERM7PT = ("stratified 70/10/20 of all 1,011 cases as the paper (708/101/202; not the official index "
+           "files), seed 0 (saved beside the cache)")
 SKIN5 = ("basal cell carcinoma", "nevus", "melanoma", "seborrheic keratosis", "others")
 SKIN_PAPER = "https://challenge.isic-archive.com/data/"
 
@@ -21,7 +33,8 @@ class DatasetSpec:
 
     channels: image channels, or the feature dimension D of a vector set (image_size 1 there).
     image_size: edge in pixels of the arrays trials see (after the recipe's resize).
-    splits: "official ..." or the split rule. metrics: what the papers report for it.
+    splits: what each split is, in words a report can quote ("official ...", or the split rule);
+        val is never the test split. metrics: what the papers report for it.
     layout: the official on-disk layout expected under ROOT or ROOT/<name> (for messages).
     source: where to obtain it. download: whether `mixbench data download` can fetch it.
     """
@@ -50,17 +63,18 @@ ORGAN = ("bladder", "femur-left", "femur-right", "heart", "kidney-left", "kidney
          "lung-left", "lung-right", "pancreas", "spleen")
 
 
-def _natural(name, classes, channels, size, layout, source, download=True, splits=OFFICIAL_TT):
+def _natural(name, classes, channels, size, layout, source, download=True, splits=CARVED):
     return DatasetSpec(name, "natural", classes, channels, size, splits, NATURAL_METRICS, layout, source,
                        download, "zeta-mixup Table 4")
 
 
-def _skin(name, classes, layout, source, splits=STRATIFIED):
+def _skin(name, classes, layout, source, splits=STRATIFIED_SAVED):
     return DatasetSpec(name, "skin", classes, 3, 256, splits, SKIN_METRICS, layout, source, False, "zeta-mixup Table 6")
 
 
 def _medmnist(name, classes, channels):
-    return DatasetSpec(name, "medmnist", classes, channels, 28, OFFICIAL, MEDMNIST_METRICS, f"{name}.npz",
+    return DatasetSpec(name, "medmnist", classes, channels, 28, OFFICIAL + " of the MedMNIST v2 file (the paper's)",
+                       MEDMNIST_METRICS, f"{name}.npz",
                        "https://zenodo.org/record/6496656 (https://medmnist.com)", True, "zeta-mixup Table 7")
 
 
@@ -89,13 +103,14 @@ IMAGENETTE = ("tench", "English springer", "cassette player", "chain saw", "chur
               "garbage truck", "gas pump", "golf ball", "parachute")
 IMAGEWOOF = ("Shih-Tzu", "Rhodesian ridgeback", "Beagle", "English foxhound", "Border terrier",
              "Australian terrier", "Golden retriever", "Old English sheepdog", "Samoyed", "Dingo")
-IDX = "{0}/raw/{{train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte}}[.gz]"
+IDX = ("{0}/raw/{{train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte}}[.gz]"
+       " (or the four .gz files flat in ROOT/{1}/)")
 
 _SPECS = [
     DatasetSpec("digits", "natural", tuple(str(d) for d in range(10)), 1, 8, STRATIFIED, NATURAL_METRICS,
                 "(built in: scikit-learn's digits)", "built in", False, "visualization"),
-    _natural("mnist", tuple(str(d) for d in range(10)), 1, 28, IDX.format("MNIST"), "http://yann.lecun.com/exdb/mnist/"),
-    _natural("fashion-mnist", FASHION, 1, 28, IDX.format("FashionMNIST"), "https://github.com/zalandoresearch/fashion-mnist"),
+    _natural("mnist", tuple(str(d) for d in range(10)), 1, 28, IDX.format("MNIST", "mnist"), "http://yann.lecun.com/exdb/mnist/"),
+    _natural("fashion-mnist", FASHION, 1, 28, IDX.format("FashionMNIST", "fashion-mnist"), "https://github.com/zalandoresearch/fashion-mnist"),
     _natural("cifar10", CIFAR10, 3, 32, "cifar-10-batches-py/{data_batch_1..5, test_batch, batches.meta}",
              "https://www.cs.toronto.edu/~kriz/cifar.html"),
     _natural("cifar100", CIFAR100, 3, 32, "cifar-100-python/{train, test, meta}",
@@ -103,37 +118,38 @@ _SPECS = [
     _natural("stl10", STL10, 3, 96, "stl10_binary/{train_X.bin, train_y.bin, test_X.bin, test_y.bin}",
              "https://cs.stanford.edu/~acoates/stl10/"),
     _natural("imagenette", IMAGENETTE, 3, 224, "imagenette2/{train,val}/<wnid>/*.JPEG (or imagenette2-320, -160)",
-             "https://github.com/fastai/imagenette", splits="official train/val; test is the val set"),
+             "https://github.com/fastai/imagenette", splits=CARVED_FROM_VAL),
     _natural("imagewoof", IMAGEWOOF, 3, 224, "imagewoof2/{train,val}/<wnid>/*.JPEG (or imagewoof2-320, -160)",
-             "https://github.com/fastai/imagenette", splits="official train/val; test is the val set"),
+             "https://github.com/fastai/imagenette", splits=CARVED_FROM_VAL),
     _skin("isic2016", ("benign", "malignant"),
           "ISBI2016_ISIC_Part3_{Training,Test}_Data/ISIC_*.jpg + ISBI2016_ISIC_Part3_{Training,Test}_GroundTruth.csv",
-          SKIN_PAPER + "#2016", splits="official train/test; val is the test set"),
+          SKIN_PAPER + "#2016", splits=CARVED),
     _skin("isic2017", ("nevus", "melanoma", "seborrheic keratosis"),
           "ISIC-2017_{Training,Validation,Test_v2}_Data/ISIC_*.jpg + ISIC-2017_{...}_Part3_GroundTruth.csv",
           SKIN_PAPER + "#2017", splits=OFFICIAL),
     _skin("isic2018", SKIN5,
-          "ISIC2018_Task3_{Training,Validation,Test}_Input/ISIC_*.jpg + "
-          "ISIC2018_Task3_{...}_GroundTruth/ISIC2018_Task3_{...}_GroundTruth.csv",
-          SKIN_PAPER + "#2018", splits=OFFICIAL),
+          "ISIC2018_Task3_{Training,Validation}_Input/ISIC_*.jpg + "
+          "ISIC2018_Task3_{...}_GroundTruth/ISIC2018_Task3_{...}_GroundTruth.csv (the Test folders are not read)",
+          SKIN_PAPER + "#2018", splits=ISIC2018),
     _skin("msk", ("nevus", "melanoma", "seborrheic keratosis", "others"),
-          "MSK-1/ .. MSK-5/, each ISIC_*.jpg + metadata.csv (isic_id, diagnosis); classes: those present",
+          "MSK-1/ .. MSK-5/, each ISIC_*.jpg + metadata.csv (isic_id, diagnosis or diagnosis_1..diagnosis_3); "
+          "classes: those present",
           "https://www.isic-archive.com (collections MSK-1..MSK-5)"),
     _skin("uda", ("nevus", "melanoma"),
-          "UDA-1/, UDA-2/, each ISIC_*.jpg + metadata.csv (isic_id, diagnosis); classes: those present",
+          "UDA-1/, UDA-2/, each ISIC_*.jpg + metadata.csv (isic_id, diagnosis or diagnosis_1..diagnosis_3); "
+          "classes: those present",
           "https://www.isic-archive.com (collections UDA-1, UDA-2)"),
-    _skin("dermofit", SKIN5, "{AK,BCC,DF,IEC,MEL,ML,PYO,SCC,SK,VASC}/<id>/<id>.png",
+    _skin("dermofit", SKIN5, "{ak,bcc,df,iec,mel,ml,pyo,scc,sk,vasc}/<ID>/<ID>.png (+ <ID>mask.png; any case)",
           "https://licensing.edinburgh-innovations.ed.ac.uk/product/dermofit-image-library (licence)"),
-    _skin("derm7pt-clinical", SKIN5,
-          "release_v0/meta/{meta.csv, train_indexes.csv, valid_indexes.csv, test_indexes.csv} + release_v0/images/",
-          "https://derm.cs.sfu.ca/", splits="official index files"),
-    _skin("derm7pt-dermoscopic", SKIN5,
-          "release_v0/meta/{meta.csv, train_indexes.csv, valid_indexes.csv, test_indexes.csv} + release_v0/images/",
-          "https://derm.cs.sfu.ca/", splits="official index files"),
+    _skin("derm7pt-clinical", SKIN5, "release_v0/meta/meta.csv + release_v0/images/",
+          "https://derm.cs.sfu.ca/", splits=DERM7PT),
+    _skin("derm7pt-dermoscopic", SKIN5, "release_v0/meta/meta.csv + release_v0/images/",
+          "https://derm.cs.sfu.ca/", splits=DERM7PT),
     _skin("ph2", ("nevus", "melanoma"),
           "PH2Dataset/PH2_dataset.txt + PH2Dataset/PH2 Dataset images/IMD*/IMD*_Dermoscopic_Image/IMD*.bmp",
           "https://www.fc.up.pt/addi/ph2%20database.html"),
-    _skin("mednode", ("nevus", "melanoma"), "complete_mednode_dataset/{naevus,melanoma}/*.jpg",
+    _skin("mednode", ("nevus", "melanoma"),
+          "complete_mednode_dataset/{naevus,melanoma}/*.jpg (or complete_mednode_dataset/ twice)",
           "https://www.cs.rug.nl/~imaging/databases/melanoma_naevi/"),
     _medmnist("pathmnist", ("adipose", "background", "debris", "lymphocytes", "mucus", "smooth muscle",
                             "normal colon mucosa", "cancer-associated stroma", "colorectal adenocarcinoma epithelium"), 3),

@@ -3,6 +3,8 @@
 `fabricate(name, root)` writes dataset `name` under `root` (directly, as each reader accepts) with
 a few small images per class and returns {split: number of samples} as the reader must report it.
 Image content encodes the class (a brightness per class) so a smoke epoch has something to learn.
+Where val is carved from an official train split, the expected sizes come from the same carve rule
+(`carved_counts`); the tests of that rule itself use real-sized class counts.
 """
 from __future__ import annotations
 
@@ -42,39 +44,53 @@ def write_csv(path: Path, rows: list[list], header: list[str] | None = None) -> 
         writer.writerows(rows)
 
 
-def cifar(name: str, root: Path) -> dict[str, int]:
+def carved_counts(train_labels, n_test: int) -> dict[str, int]:
+    """Split sizes when val is carved from an official train split with these labels."""
+    from workloads.data.split import carve_val
+
+    rest, val = carve_val(np.asarray(train_labels))
+    return {"train": len(rest), "val": len(val), "test": n_test}
+
+
+def cifar(name: str, root: Path, text_keys: bool = False) -> dict[str, int]:
+    """CIFAR batches with bytes keys as the official (Python 2) files, or str keys (`text_keys`) as
+    batches re-pickled under Python 3."""
     rng = np.random.default_rng(RNG_SEED)
     k = get_dataset_spec(name).num_classes
     per = 2
-    folder, key = ("cifar-10-batches-py", b"labels") if name == "cifar10" else ("cifar-100-python", b"fine_labels")
+    folder, key = ("cifar-10-batches-py", "labels") if name == "cifar10" else ("cifar-100-python", "fine_labels")
     (root / folder).mkdir(parents=True)
+    as_key = (lambda k: k) if text_keys else (lambda k: k.encode())
 
     def batch(path: Path, labels: list[int]) -> None:
         data = np.stack([pixels(c, (3072,), rng) for c in labels])
         with open(path, "wb") as handle:
-            pickle.dump({b"data": data, key: labels}, handle)
+            pickle.dump({as_key("data"): data, as_key(key): labels}, handle, protocol=2)
 
     labels = [c for c in range(k) for _ in range(per)]
+    names = [n if text_keys else n.encode() for n in get_dataset_spec(name).class_names]
     if name == "cifar10":
         for i in range(1, 6):
             batch(root / folder / f"data_batch_{i}", labels)
         batch(root / folder / "test_batch", labels)
         with open(root / folder / "batches.meta", "wb") as handle:
-            pickle.dump({b"label_names": [n.encode() for n in get_dataset_spec(name).class_names]}, handle)
-        return {"train": 5 * len(labels), "val": len(labels), "test": len(labels)}
+            pickle.dump({as_key("label_names"): names}, handle)
+        return carved_counts(labels * 5, len(labels))
     batch(root / folder / "train", labels)
     batch(root / folder / "test", labels)
     with open(root / folder / "meta", "wb") as handle:
-        pickle.dump({b"fine_label_names": [n.encode() for n in get_dataset_spec(name).class_names]}, handle)
-    return {"train": len(labels), "val": len(labels), "test": len(labels)}
+        pickle.dump({as_key("fine_label_names"): names}, handle)
+    return carved_counts(labels, len(labels))
 
 
-def idx(name: str, root: Path) -> dict[str, int]:
+def idx(name: str, root: Path, flat: bool = False) -> dict[str, int]:
+    """torchvision's layout (`ROOT/MNIST/raw/`, train gzipped, test plain), or with `flat` the four
+    official .gz files directly in `root` (the caller passes ROOT/<name>)."""
     rng = np.random.default_rng(RNG_SEED)
-    raw = root / ("MNIST" if name == "mnist" else "FashionMNIST") / "raw"
-    raw.mkdir(parents=True)
+    raw = root if flat else root / ("MNIST" if name == "mnist" else "FashionMNIST") / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for prefix, per, gz in (("train", 3, True), ("t10k", 2, False)):
+    for prefix, per, gz in (("train", 3, True), ("t10k", 2, flat)):
         labels = np.repeat(np.arange(10), per).astype(np.uint8)
         images = np.stack([pixels(int(c), (28, 28), rng) for c in labels])
         blobs = {
@@ -85,8 +101,7 @@ def idx(name: str, root: Path) -> dict[str, int]:
             # The train files gzipped as downloaded, the test files plain: both forms must read.
             (raw / (stem + ".gz" if gz else stem)).write_bytes(gzip.compress(blob) if gz else blob)
         counts["train" if prefix == "train" else "test"] = len(labels)
-    counts["val"] = counts["test"]
-    return counts
+    return carved_counts(np.repeat(np.arange(10), 3), counts["test"])
 
 
 def stl10(name: str, root: Path) -> dict[str, int]:
@@ -101,8 +116,7 @@ def stl10(name: str, root: Path) -> dict[str, int]:
         (labels + 1).astype(np.uint8).tofile(folder / f"{split}_y.bin")
         counts[split] = len(labels)
     (folder / "class_names.txt").write_text("\n".join(get_dataset_spec(name).class_names))
-    counts["val"] = counts["test"]
-    return counts
+    return carved_counts(np.repeat(np.arange(10), 2), counts["test"])
 
 
 WNIDS = {
@@ -120,7 +134,7 @@ def imagefolder(name: str, root: Path) -> dict[str, int]:
         for label, wnid in enumerate(WNIDS[name]):
             for i in range(per):
                 save_image(top / split / wnid / f"{wnid}_{i}.JPEG", label, rng)
-    return {"train": 20, "val": 10, "test": 10}
+    return carved_counts(np.repeat(np.arange(10), 2), 10)
 
 
 def medmnist(name: str, root: Path) -> dict[str, int]:
@@ -150,8 +164,7 @@ def isic(name: str, root: Path) -> dict[str, int]:
                     rows.append([image_id, value if part == "Training" else f"{float(label)}"])
             write_csv(root / f"ISBI2016_ISIC_Part3_{part}_GroundTruth.csv", rows)
             counts[split] = len(rows)
-        counts["val"] = counts["test"]
-        return counts
+        return carved_counts(np.repeat(np.arange(2), 3), counts["test"])
     if name == "isic2017":
         for split, part in (("train", "Training"), ("val", "Validation"), ("test", "Test_v2")):
             rows = []
@@ -164,75 +177,104 @@ def isic(name: str, root: Path) -> dict[str, int]:
             write_csv(root / f"ISIC-2017_{part}_Part3_GroundTruth.csv", rows, ["image_id", "melanoma", "seborrheic_keratosis"])
             counts[split] = len(rows)
         return counts
+    # Training: 2 images per column; Validation (the test split) and Test (not read): 1 per column.
     columns = ["MEL", "NV", "BCC", "AKIEC", "BKL", "DF", "VASC"]
-    for split, part in (("train", "Training"), ("val", "Validation"), ("test", "Test")):
+    for part, per in (("Training", 2), ("Validation", 1), ("Test", 1)):
         rows = []
         for j, column in enumerate(columns):
-            image_id = f"ISIC_{part}{j}"
-            save_image(root / f"ISIC2018_Task3_{part}_Input" / f"{image_id}.jpg", j, rng)
-            rows.append([image_id] + ["1.0" if k == j else "0.0" for k in range(7)])
+            for i in range(per):
+                image_id = f"ISIC_{part}{j}{i}"
+                save_image(root / f"ISIC2018_Task3_{part}_Input" / f"{image_id}.jpg", j, rng)
+                rows.append([image_id] + ["1.0" if k == j else "0.0" for k in range(7)])
         folder = root / f"ISIC2018_Task3_{part}_GroundTruth"
         write_csv(folder / f"ISIC2018_Task3_{part}_GroundTruth.csv", rows, ["image"] + columns)
-        counts[split] = len(rows)
-    return counts
+    group = [2, 1, 0, 4, 3, 4, 4]  # MEL NV BCC AKIEC BKL DF VASC -> SKIN5
+    return carved_counts(np.repeat(group, 2), len(columns))
 
 
 DERM7PT_DIAGNOSES = ["basal cell carcinoma", "clark nevus", "melanoma (in situ)", "seborrheic keratosis", "lentigo"]
 
 
-def derm7pt(name: str, root: Path) -> dict[str, int]:
+def derm7pt(name: str, root: Path, per_class: tuple[int, ...] = (10,) * 5, size=(20, 16)) -> dict[str, int]:
+    """release_v0 with `per_class[k]` cases of DERM7PT_DIAGNOSES[k] (the real release: 42, 575, 252,
+    45, 97 = 1,011 cases), and the official index files, which the reader must ignore."""
     rng = np.random.default_rng(RNG_SEED)
     release = root / "release_v0"
-    rows = []
-    for case in range(len(DERM7PT_DIAGNOSES) * 3):
-        label = case % len(DERM7PT_DIAGNOSES)
-        clinic, derm = f"Aaa/case{case}_c.jpg", f"Aaa/case{case}_d.jpg"
-        save_image(release / "images" / clinic, label, rng)
-        save_image(release / "images" / derm, label, rng)
-        rows.append([case + 1, DERM7PT_DIAGNOSES[label], 0, clinic, derm])
+    rows, labels = [], []
+    for label, n in enumerate(per_class):
+        for i in range(n):
+            case = len(rows)
+            clinic, derm = f"Aaa/case{case}_c.jpg", f"Aaa/case{case}_d.jpg"
+            save_image(release / "images" / clinic, label, rng, size)
+            save_image(release / "images" / derm, label, rng, size)
+            rows.append([case + 1, DERM7PT_DIAGNOSES[label], 0, clinic, derm])
+            labels.append(label)
     write_csv(release / "meta" / "meta.csv", rows, ["case_num", "diagnosis", "seven_point_score", "clinic", "derm"])
-    parts = {"train": list(range(0, 5)) + list(range(10, 15)), "val": list(range(5, 8)), "test": [8, 9]}
-    for split, fname in (("train", "train_indexes.csv"), ("val", "valid_indexes.csv"), ("test", "test_indexes.csv")):
-        write_csv(release / "meta" / fname, [[i] for i in parts[split]], ["indexes"])
-    return {s: len(v) for s, v in parts.items()}
+    official = {"train_indexes.csv": range(0, len(rows), 2), "valid_indexes.csv": range(1, len(rows), 4),
+                "test_indexes.csv": range(3, len(rows), 4)}
+    for fname, idx in official.items():
+        write_csv(release / "meta" / fname, [[i] for i in idx], ["indexes"])
+    return exact_counts(np.array(labels))
+
+
+def exact_counts(labels: np.ndarray) -> dict[str, int]:
+    """Split sizes of the skin sets' stratified 70/10/20 (exact totals) over `labels`."""
+    from workloads.data.split import stratified_split
+
+    return {s: len(v) for s, v in stratified_split(labels, exact_totals=True).items()}
 
 
 def stratified_counts(per_class: int, k: int, extra: int = 0) -> dict[str, int]:
     """Split sizes of k classes of `per_class` samples (the last class `extra` more), stratified."""
-    from workloads.data.split import stratified_split
+    return exact_counts(np.concatenate([np.repeat(np.arange(k), per_class), np.full(extra, k - 1)]))
 
-    labels = np.concatenate([np.repeat(np.arange(k), per_class), np.full(extra, k - 1)])
-    sizes = stratified_split(labels)
-    return {s: len(v) for s, v in sizes.items()}
+
+# The ISIC Archive's hierarchical diagnosis (diagnosis_1, _2, _3) of current exports.
+HIERARCHY = {
+    "nevus": ("Benign", "Benign melanocytic proliferations", "Nevus"),
+    "melanoma": ("Malignant", "Malignant melanocytic proliferations (Melanoma)", "Melanoma in situ"),
+    "seborrheic keratosis": ("Benign", "Benign epidermal proliferations", "Seborrheic keratosis"),
+    "solar lentigo": ("Benign", "Benign epidermal proliferations", "Solar lentigo"),
+}
 
 
 def isic_archive(name: str, root: Path) -> dict[str, int]:
+    """MSK as a current export (diagnosis_1..diagnosis_5 columns), UDA as an older one (`diagnosis`)."""
     rng = np.random.default_rng(RNG_SEED)
     collections = [f"MSK-{i}" for i in range(1, 6)] if name == "msk" else ["UDA-1", "UDA-2"]
     diagnoses = ["nevus", "melanoma", "seborrheic keratosis", "solar lentigo"] if name == "msk" else ["nevus", "melanoma"]
-    n = 0
+    hierarchical = name == "msk"
     for j, collection in enumerate(collections):
         rows = []
         for label, diagnosis in enumerate(diagnoses):
             for i in range(PER_CLASS if j == 0 else 0):
                 image_id = f"ISIC_{collection}{label}{i}"
                 save_image(root / collection / f"{image_id}.jpg", label, rng)
-                rows.append([image_id, "CC-BY", diagnosis])
-                n += 1
-        rows.append(["ISIC_unlabelled", "CC-BY", ""])  # no diagnosis: skipped, and needs no image
-        write_csv(root / collection / "metadata.csv", rows, ["isic_id", "copyright_license", "diagnosis"])
+                cells = list(HIERARCHY[diagnosis]) + ["", ""] if hierarchical else [diagnosis]
+                rows.append([image_id, "CC-BY"] + cells)
+        # No diagnosis: dropped (and counted), and needs no image.
+        rows.append(["ISIC_unlabelled", "CC-BY"] + ([""] * 5 if hierarchical else [""]))
+        columns = [f"diagnosis_{i}" for i in range(1, 6)] if hierarchical else ["diagnosis"]
+        write_csv(root / collection / "metadata.csv", rows, ["isic_id", "copyright_license"] + columns)
     return stratified_counts(PER_CLASS, len(diagnoses))
 
 
-def dermofit(name: str, root: Path) -> dict[str, int]:
+def dermofit(name: str, root: Path, upper: bool = False) -> dict[str, int]:
+    """The release's lower-case class folders (`upper`: upper case), each lesion `<ID>/<ID>.png` with
+    its `<ID>mask.png`, and lesionlist.txt."""
     rng = np.random.default_rng(RNG_SEED)
-    groups = {"AK": 4, "BCC": 0, "DF": 4, "IEC": 4, "MEL": 2, "ML": 1, "PYO": 4, "SCC": 4, "SK": 3, "VASC": 4}
-    per_folder = {"AK": 1, "DF": 1, "IEC": 1, "PYO": 1, "SCC": 1, "VASC": 1}  # "others": 6
+    groups = {"ak": 4, "bcc": 0, "df": 4, "iec": 4, "mel": 2, "ml": 1, "pyo": 4, "scc": 4, "sk": 3, "vasc": 4}
+    per_folder = {"ak": 1, "df": 1, "iec": 1, "pyo": 1, "scc": 1, "vasc": 1}  # "others": 6
+    listed = []
     for folder, label in groups.items():
-        (root / folder).mkdir(parents=True)
+        name_on_disk = folder.upper() if upper else folder
+        (root / name_on_disk).mkdir(parents=True)
         for i in range(per_folder.get(folder, PER_CLASS)):
-            save_image(root / folder / f"{folder}{i}" / f"{folder}{i}.png", label, rng)
-            save_image(root / folder / f"{folder}{i}" / f"{folder}{i}mask.png", 6, rng, grey=True)
+            lesion = f"{folder.upper()}{i}"
+            save_image(root / name_on_disk / lesion / f"{lesion}.png", label, rng)
+            save_image(root / name_on_disk / lesion / f"{lesion}mask.png", 6, rng, grey=True)
+            listed.append(f"{lesion} {folder.upper()}")
+    (root / "lesionlist.txt").write_text("\n".join(listed) + "\n")
     return stratified_counts(PER_CLASS, 5, extra=1)
 
 
@@ -250,11 +292,14 @@ def ph2(name: str, root: Path) -> dict[str, int]:
     return stratified_counts(PER_CLASS, 2)
 
 
-def mednode(name: str, root: Path) -> dict[str, int]:
+def mednode(name: str, root: Path, twice: bool = False) -> dict[str, int]:
+    """complete_mednode_dataset/{naevus,melanoma}/, or with `twice` the archive unzipped twice."""
     rng = np.random.default_rng(RNG_SEED)
+    top = root / "complete_mednode_dataset"
+    top = top / "complete_mednode_dataset" if twice else top
     for label, folder in enumerate(("naevus", "melanoma")):
         for i in range(PER_CLASS):
-            save_image(root / "complete_mednode_dataset" / folder / f"{i}.jpg", label, rng)
+            save_image(top / folder / f"{i}.jpg", label, rng)
     return stratified_counts(PER_CLASS, 2)
 
 

@@ -134,7 +134,9 @@ def test_prepare_then_load_prepared_matches_in_memory(name, tmp_path):
         assert isinstance(prepared.splits[split].images, np.memmap)
         np.testing.assert_array_equal(prepared.splits[split].images, direct.splits[split].images)
         np.testing.assert_array_equal(prepared.splits[split].labels, direct.splits[split].labels)
-    official = FILE_DATASETS.get(name)(tmp_path / "data").splits is not None if name in FILE_DATASETS else True
+    # A split file records every split that is not wholly official: stratified sets and carved vals.
+    splits = FILE_DATASETS.get(name)(tmp_path / "data").splits if name in FILE_DATASETS else None
+    official = "val" in splits if splits is not None else name == "pathmnist"
     assert split_file(name, cache).exists() == (not official)
 
 
@@ -169,8 +171,8 @@ def test_saved_split_is_reused_by_later_runs(tmp_path):
 
 
 def test_check_reports_counts_and_unreadable_images(tmp_path):
-    fabricate("isic2016", tmp_path)
-    assert check_dataset("isic2016", tmp_path).startswith("6/4/4 train/val/test")
+    fabricate("isic2016", tmp_path)  # 6 train images (val carved from them) and 4 test images
+    assert check_dataset("isic2016", tmp_path).startswith("4/2/4 train/val/test samples, 2 classes")
     bad = next((tmp_path / "ISBI2016_ISIC_Part3_Test_Data").glob("*.jpg"))
     bad.write_bytes(b"not a jpeg")
     with pytest.raises(DatasetError, match=f"{bad.name}: unreadable image"):
@@ -286,17 +288,17 @@ def break_isic2017_image(root):
 
 
 def break_isic2018_onehot(root):
-    path = root / "ISIC2018_Task3_Test_GroundTruth" / "ISIC2018_Task3_Test_GroundTruth.csv"
+    path = root / "ISIC2018_Task3_Validation_GroundTruth" / "ISIC2018_Task3_Validation_GroundTruth.csv"  # the test split
     lines = path.read_text().splitlines()
     lines[2] = lines[2].replace("0.0", "1.0", 1)
     path.write_text("\n".join(lines) + "\n")
     return path, "not one-hot"
 
 
-def break_derm7pt_index(root):
-    path = root / "release_v0" / "meta" / "test_indexes.csv"
-    path.write_text("indexes\n8\n99\n")
-    return path, "index 99 outside"
+def break_derm7pt_diagnosis(root):
+    path = root / "release_v0" / "meta" / "meta.csv"
+    path.write_text(path.read_text().replace("clark nevus", "nevus-like thing", 1))
+    return path, "diagnosis 'nevus-like thing' is not one of derm7pt's 20"
 
 
 def break_msk_column(root):
@@ -306,7 +308,7 @@ def break_msk_column(root):
 
 
 def break_dermofit_empty(root):
-    path = root / "SCC"
+    path = root / "scc"
     shutil.rmtree(path)
     path.mkdir()
     return path, "empty class"
@@ -342,7 +344,7 @@ BREAKERS = [
     ("pathmnist", break_npz_label), ("pathmnist", break_npz_shape), ("pathmnist", break_npz_empty_class),
     ("imagenette", break_imagenette_folder), ("imagenette", break_imagenette_image),
     ("isic2016", break_isic2016_csv), ("isic2017", break_isic2017_both), ("isic2017", break_isic2017_image),
-    ("isic2018", break_isic2018_onehot), ("derm7pt-dermoscopic", break_derm7pt_index), ("msk", break_msk_column),
+    ("isic2018", break_isic2018_onehot), ("derm7pt-dermoscopic", break_derm7pt_diagnosis), ("msk", break_msk_column),
     ("dermofit", break_dermofit_empty), ("ph2", break_ph2_value), ("mednode", break_mednode_folder),
     ("covidx-ct3", break_covidx_label), ("covidx-ct3", break_covidx_box),
 ]

@@ -4,7 +4,7 @@ from workloads.data.types import SPLITS, DatasetArrays, DatasetError, MissingDat
 from workloads.data import digits  # noqa: F401  (registers "digits")
 # Each reader module registers the dataset names of its on-disk format.
 from workloads.data import cifar, idx, stl10, imagefolder, medmnist, synthetic  # noqa: F401,E402
-from workloads.data import isic, derm7pt, skin_folders, covidx  # noqa: F401,E402
+from workloads.data import isic, derm7pt, isic_archive, skin_folders, covidx  # noqa: F401,E402
 from workloads.data import ct_toy  # noqa: F401,E402  (GeMix smoke stand-in for covidx-ct3)
 from workloads.data.images import FILE_DATASETS  # noqa: E402
 

@@ -1,12 +1,16 @@
 """The prepared cache: every dataset decoded once into uint8 .npy files, memory-mapped by trials.
 
     <cache_dir>/<name>-<hash>/{train,val,test}_{images,labels}.npy + meta.json
-    <cache_dir>/<name>.split.json     (datasets without official splits: the files in each split)
+    <cache_dir>/<name>.split.json     (split membership where a split is not official; membership.py)
 
 `hash` covers the dataset name, the cache format version and the preprocessing (crop, output size,
 grey), so changing the recipe prepares a new cache beside the old one. The split file is keyed by
 name only: every size and every later run of a dataset uses the same split. meta.json is written
 last and the folder is renamed into place, so a half-written cache is never read.
+
+Version 2: validation is never the test split (CIFAR, MNIST, STL-10, Imagenette/woof, ISIC 2016
+carve val from train; ISIC 2018's test is its official validation set; derm7pt is split 70/10/20),
+so no version-1 cache, whose val was the test split, is read again.
 """
 from __future__ import annotations
 
@@ -19,12 +23,16 @@ from typing import Optional
 
 import numpy as np
 
+from workloads.data.carved import OFFICIAL_TRAIN_TEST, with_val
 from workloads.data.images import FILE_DATASETS, PREPROCESS, FileIndex, decode_into
+from workloads.data.membership import carved_val, file_split, split_file
 from workloads.data.registry import DATASETS, load_dataset
-from workloads.data.split import DEFAULT_FRACTIONS, DEFAULT_SPLIT_SEED, stratified_split
+from workloads.data.split import carve_val
 from workloads.data.types import SPLITS, DatasetArrays, DatasetError, Split
 
-CACHE_VERSION = 1
+__all__ = ["cache_path", "load_any", "load_prepared", "prepare", "preprocessing", "read_prepared", "split_file"]
+
+CACHE_VERSION = 2
 
 
 def preprocessing(name: str, size: Optional[int] = None) -> dict:
@@ -42,41 +50,13 @@ def cache_path(name: str, cache_dir: str | Path, size: Optional[int] = None) -> 
     return Path(cache_dir) / f"{name}-{hashlib.sha256(blob).hexdigest()[:10]}"
 
 
-def split_file(name: str, cache_dir: str | Path) -> Path:
-    return Path(cache_dir) / f"{name}.split.json"
-
-
-def saved_split(index: FileIndex, cache_dir: str | Path) -> dict[str, np.ndarray]:
-    """The official split, else the split saved beside the cache (made and saved on first use)."""
-    if index.splits is not None:
-        return index.splits
-    path = split_file(index.name, cache_dir)
-    names = index.relative_names()
-    if not path.exists():
-        splits = stratified_split(index.labels)
-        record = {
-            "name": index.name,
-            "rule": f"stratified {'/'.join(str(round(f * 100)) for f in DEFAULT_FRACTIONS)}, seed {DEFAULT_SPLIT_SEED}",
-            "splits": {s: [names[i] for i in idx] for s, idx in splits.items()},
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(record, indent=1))
-        os.replace(tmp, path)
-        return splits
-    try:
-        record = json.loads(path.read_text())
-        listed = {s: record["splits"][s] for s in SPLITS}
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise DatasetError(f"{path}: unreadable split file ({type(err).__name__}); delete it to re-split") from None
-    position = {n: i for i, n in enumerate(names)}
-    unknown = [n for files in listed.values() for n in files if n not in position]
-    if unknown:
-        raise DatasetError(f"{path}: lists {unknown[0]!r}, which is not in the dataset; delete it to re-split")
-    covered = sum(len(files) for files in listed.values())
-    if covered != len(names):
-        raise DatasetError(f"{path}: covers {covered} files but the dataset has {len(names)}; delete it to re-split")
-    return {s: np.array([position[n] for n in files], dtype=np.int64) for s, files in listed.items()}
+def read_arrays(name: str, root: Optional[Path], cache_dir: str | Path) -> DatasetArrays:
+    """An array dataset; where val is carved from train, by the membership saved beside the cache."""
+    if name not in OFFICIAL_TRAIN_TEST:
+        return load_dataset(name, root)
+    official = OFFICIAL_TRAIN_TEST.get(name)(root)
+    labels = official.splits["train"].labels
+    return with_val(official, carved_val(name, labels, cache_dir, carve_val(labels)[1]))
 
 
 def write_file_dataset(index: FileIndex, splits: dict[str, np.ndarray], folder: Path, progress: bool) -> None:
@@ -115,17 +95,19 @@ def prepare(
     try:
         if name in FILE_DATASETS:
             index = FILE_DATASETS.get(name)(root_path).resized(size)
-            splits = saved_split(index, cache_dir)
+            splits = file_split(index, cache_dir)
             write_file_dataset(index, splits, tmp, progress)
             class_names, counts = index.class_names, {s: len(splits[s]) for s in SPLITS}
+            notes = index.notes
         else:
-            data = load_dataset(name, root_path)
+            data = read_arrays(name, root_path, cache_dir)
             for split in SPLITS:
                 np.save(tmp / f"{split}_images.npy", np.asarray(data.splits[split].images))
                 np.save(tmp / f"{split}_labels.npy", np.asarray(data.splits[split].labels, dtype=np.int64))
             class_names, counts = data.class_names, {s: len(data.splits[s]) for s in SPLITS}
+            notes = data.notes
         meta = {"name": name, "class_names": list(class_names), "counts": counts,
-                "preprocessing": preprocessing(name, size), "root": str(root_path)}
+                "preprocessing": preprocessing(name, size), "root": str(root_path), "notes": list(notes)}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
         if force:
             shutil.rmtree(target, ignore_errors=True)
@@ -150,7 +132,7 @@ def read_prepared(folder: Path) -> DatasetArrays:
         }
     except (OSError, ValueError, KeyError) as err:
         raise DatasetError(f"{folder}: corrupt cache ({type(err).__name__}: {err}); delete it to prepare again") from None
-    return DatasetArrays(meta["name"], tuple(meta["class_names"]), splits)
+    return DatasetArrays(meta["name"], tuple(meta["class_names"]), splits, tuple(meta.get("notes", ())))
 
 
 def load_prepared(
@@ -166,3 +148,22 @@ def load_prepared(
     if not (target / "meta.json").exists():
         prepare(name, root, cache_dir, size=size, progress=progress)
     return read_prepared(target)
+
+
+def load_any(
+    name: str,
+    root: str | Path | None,
+    cache_dir: str | Path,
+    *,
+    size: Optional[int] = None,
+    progress: bool = True,
+) -> DatasetArrays:
+    """Dataset `name` for a trial: through the cache where a split or decoding must be recorded once.
+
+    Image-file datasets (decoded once) and array datasets whose val is carved from train (split
+    membership saved once) come from the prepared cache; the others (official splits, or generated)
+    are read directly. `size` only applies to image-file datasets.
+    """
+    if name in FILE_DATASETS or name in OFFICIAL_TRAIN_TEST:
+        return load_prepared(name, root, cache_dir, size=size if name in FILE_DATASETS else None, progress=progress)
+    return load_dataset(name, root)

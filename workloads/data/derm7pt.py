@@ -3,39 +3,26 @@
 Layout (release_v0.zip as distributed), under ROOT, ROOT/derm7pt or ROOT/derm7pt-clinical (-dermoscopic):
 
     release_v0/meta/meta.csv                 one row per case: case_num, diagnosis, ..., clinic, derm
-    release_v0/meta/{train,valid,test}_indexes.csv   column `indexes`: row numbers into meta.csv
     release_v0/images/<clinic or derm path>  e.g. images/NEL/Nel026.jpg
+    (release_v0/meta/{train,valid,test}_indexes.csv, the official split, are not read)
 
 `derm7pt-clinical` reads the `clinic` column's images, `derm7pt-dermoscopic` the `derm` column's.
-Classes: the derm7pt paper's 5-class grouping of the diagnoses (all nevi, all melanomas, basal cell
-carcinoma, seborrheic keratosis, and the infrequent rest as "others"). Splits: the official index files.
+Classes: the derm7pt paper's 5-class grouping of its 20 diagnoses (`diagnoses.DERM7PT`; a name
+outside them is an error). Splits: stratified 70:10:20 of all 1,011 cases with exact totals (seed 0;
+708 / 101 / 202), as the zeta paper splits its 7 non-ISIC skin sets: every derm7pt F1-micro of its
+Table 6 is a multiple of 1/202, none of 1/395 (the official test index). Both sets share the split,
+case for case, because they share meta.csv's labels. The split is saved beside the cache.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
-
+from workloads.data.diagnoses import DERM7PT, derm7pt_group
 from workloads.data.images import FileIndex, register_file_dataset
 from workloads.data.layout import column, locate, read_csv_rows, require
-from workloads.data.skin import skin_preprocess, SKIN5, group_diagnosis, skin_index
+from workloads.data.skin import SKIN5, skin_index, skin_preprocess
 from workloads.data.types import DatasetError
-
-INDEX_FILES = {"train": "train_indexes.csv", "val": "valid_indexes.csv", "test": "test_indexes.csv"}
-
-
-def read_indexes(path: Path, n_cases: int) -> np.ndarray:
-    head, rows = read_csv_rows(path)
-    i_col = column(path, head, "indexes")
-    try:
-        idx = np.array([int(row[i_col]) for row in rows], dtype=np.int64)
-    except (ValueError, IndexError):
-        raise DatasetError(f"{path}: `indexes` must be integer row numbers") from None
-    bad = idx[(idx < 0) | (idx >= n_cases)]
-    if len(bad):
-        raise DatasetError(f"{path}: index {int(bad[0])} outside meta.csv's 0..{n_cases - 1}")
-    return idx
 
 
 def index_derm7pt(name: str, root: Optional[Path], image_column: str) -> FileIndex:
@@ -44,10 +31,15 @@ def index_derm7pt(name: str, root: Optional[Path], image_column: str) -> FileInd
     release = meta.parent.parent
     head, rows = read_csv_rows(meta)
     i_diag, i_img = column(meta, head, "diagnosis"), column(meta, head, image_column)
-    paths = [require(release / "images" / row[i_img].strip(), "image file") for row in rows]
-    labels = [SKIN5.index(group_diagnosis(row[i_diag])) for row in rows]
-    splits = {split: read_indexes(meta.parent / fname, len(rows)) for split, fname in INDEX_FILES.items()}
-    return skin_index(name, release.parent, meta, paths, labels, SKIN5, splits)
+    paths, labels = [], []
+    for number, row in enumerate(rows, start=1):
+        group = derm7pt_group(row[i_diag])
+        if group is None:
+            raise DatasetError(f"{meta}: case row {number}: diagnosis {row[i_diag]!r} is not one of derm7pt's "
+                               f"{len(DERM7PT)} ({', '.join(sorted(DERM7PT))})")
+        paths.append(require(release / "images" / row[i_img].strip(), "image file"))
+        labels.append(SKIN5.index(group))
+    return skin_index(name, release.parent, meta, paths, labels, SKIN5)  # splits None: stratified 70/10/20
 
 
 def index_clinical(root: Optional[Path]) -> FileIndex:

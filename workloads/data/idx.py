@@ -1,13 +1,17 @@
 """MNIST and Fashion-MNIST from their IDX files, plain or gzipped as downloaded.
 
-Layout (torchvision's, as the official .gz files are downloaded), under ROOT or ROOT/<name>:
+Layouts, either one, under ROOT or ROOT/<name>:
 
-    MNIST/raw/{train-images-idx3-ubyte, train-labels-idx1-ubyte,
+    MNIST/raw/{train-images-idx3-ubyte, train-labels-idx1-ubyte,      torchvision's layout
                t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte}[.gz]
     FashionMNIST/raw/...  (the same four names)
 
+or the four official files placed flat in ROOT/<name>/ (ROOT/mnist/train-images-idx3-ubyte.gz, ...;
+flat directly under ROOT is not accepted: MNIST and Fashion-MNIST files share their names).
+
 IDX: big-endian magic (0x00000803 images, 0x00000801 labels), then the dimensions as uint32, then
-uint8 data. Splits: the official train/test; val is the test set (as the paper evaluates).
+uint8 data. Splits: the official 60,000 train and 10,000 test; val is carved from train
+(stratified 10 % = 6,000, seed 0; `carved.py`).
 """
 from __future__ import annotations
 
@@ -18,8 +22,8 @@ from typing import Optional
 
 import numpy as np
 
+from workloads.data.carved import register_carved
 from workloads.data.layout import check_labels, locate
-from workloads.data.registry import DATASETS
 from workloads.data.types import DatasetArrays, DatasetError, MissingDataError, Split
 
 MNIST_CLASSES = tuple(str(d) for d in range(10))
@@ -57,8 +61,22 @@ def read_idx(path: Path, ndim: int) -> np.ndarray:
     return data.reshape(dims)
 
 
+def idx_folder(root: Optional[Path], name: str, folder: str) -> Path:
+    """torchvision's `folder` (under ROOT or ROOT/<name>), else ROOT/<name> holding the files flat."""
+    try:
+        return locate(root, name, [folder])
+    except MissingDataError as err:
+        if root is None or not Path(root).is_dir():
+            raise
+        flat, stem = Path(root) / name, FILES["train"][0]
+        if (flat / stem).exists() or (flat / f"{stem}.gz").exists():
+            return flat
+        raise MissingDataError(f"{err}; or the four official .gz files flat in {flat}") from None
+
+
 def read_idx_dataset(name: str, root: Optional[Path], folder: str, classes: tuple[str, ...]) -> DatasetArrays:
-    raw = locate(root, name, [folder])
+    """The official train and test splits; val is added by `carved.with_val`."""
+    raw = idx_folder(root, name, folder)
     splits = {}
     for split, (image_stem, label_stem) in FILES.items():
         image_path, label_path = find_file(raw, image_stem), find_file(raw, label_stem)
@@ -68,17 +86,16 @@ def read_idx_dataset(name: str, root: Optional[Path], folder: str, classes: tupl
             raise DatasetError(f"{label_path}: {len(labels)} labels for {len(images)} images in {image_path.name}")
         check_labels(label_path, labels, classes, require_all=split == "train")
         splits[split] = Split(np.ascontiguousarray(images[..., None]), labels)
-    splits["val"] = splits["test"]
-    return DatasetArrays(name, classes, {k: splits[k] for k in ("train", "val", "test")})
+    return DatasetArrays(name, classes, splits)
 
 
-@DATASETS.register("mnist")
-def load_mnist(root: Optional[Path] = None) -> DatasetArrays:
-    """MNIST: 60,000 train and 10,000 test uint8 `(28, 28, 1)` digits."""
+@register_carved("mnist", "MNIST: 60,000 train and 10,000 test uint8 (28, 28, 1) digits.")
+def read_mnist(root: Optional[Path] = None) -> DatasetArrays:
+    """MNIST's official train and test splits: uint8 `(N, 28, 28, 1)` digits."""
     return read_idx_dataset("mnist", root, "MNIST/raw", MNIST_CLASSES)
 
 
-@DATASETS.register("fashion-mnist")
-def load_fashion_mnist(root: Optional[Path] = None) -> DatasetArrays:
-    """Fashion-MNIST: 60,000 train and 10,000 test uint8 `(28, 28, 1)` images in 10 classes."""
+@register_carved("fashion-mnist", "Fashion-MNIST: 60,000 train and 10,000 test uint8 (28, 28, 1) images in 10 classes.")
+def read_fashion_mnist(root: Optional[Path] = None) -> DatasetArrays:
+    """Fashion-MNIST's official train and test splits: uint8 `(N, 28, 28, 1)` images, 10 classes."""
     return read_idx_dataset("fashion-mnist", root, "FashionMNIST/raw", FASHION_CLASSES)

@@ -14,7 +14,7 @@ import numpy as np
 
 from workloads.data.layout import check_labels
 from workloads.data.registry import DATASETS
-from workloads.data.split import stratified_split
+from workloads.data.split import carve_val, describe_split, describe_val, stratified_split
 from workloads.data.types import SPLITS, DatasetArrays, DatasetError, Split
 from workloads.registry import Registry
 
@@ -53,10 +53,13 @@ class Preprocess:
 class FileIndex:
     """A dataset as files: `paths[i]` has label `labels[i]` (int64 in [0, K)).
 
-    splits: official sample indices per split, or None where the dataset has no official split
-        (the caller then splits stratified 70/10/20 and saves the split; see `cache.py`).
+    splits: sample indices per split: all three official; or `train` and `test` only, where the
+        dataset has no validation split (val is then carved from train: stratified 10 %, seed 0);
+        or None where it has no official split at all (stratified 70/10/20 of all samples with
+        exact totals, seed 0). The cache saves a carved or stratified split (see `membership.py`).
     boxes: int `(N, 4)` crop boxes `(xmin, ymin, xmax, ymax)` for `Preprocess(crop="box")`.
     base: the dataset's top folder; split files record paths relative to it.
+    notes: one-line remarks about the files (rows dropped and why), printed by `mixbench data check`.
     """
 
     name: str
@@ -68,11 +71,14 @@ class FileIndex:
     splits: Optional[dict[str, np.ndarray]] = None
     boxes: Optional[np.ndarray] = None
     source: Path = field(default=Path("."))  # the label file, named in error messages
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.paths) == 0:
             raise DatasetError(f"{self.source}: no images found for {self.name}")
         check_labels(self.source, self.labels, self.class_names)
+        if self.splits is not None and not {"train", "test"} <= set(self.splits) <= set(SPLITS):
+            raise ValueError(f"{self.name}: splits must be train/val/test or train/test, got {', '.join(self.splits)}")
 
     def resized(self, size: Optional[int]) -> "FileIndex":
         """The same index with another output edge (tests use tiny images); None keeps it."""
@@ -81,9 +87,22 @@ class FileIndex:
     def relative_names(self) -> list[str]:
         return [p.relative_to(self.base).as_posix() for p in self.paths]
 
+    @property
+    def split_rule(self) -> str:
+        """How the splits are made, in words (recorded in the saved split file)."""
+        if self.splits is None:
+            return describe_split()
+        return "official train/val/test" if "val" in self.splits else f"train and test as read; {describe_val()}"
+
     def split_indices(self) -> dict[str, np.ndarray]:
-        """The official splits, or stratified 70/10/20 with seed 0 over `labels`."""
-        return self.splits if self.splits is not None else stratified_split(self.labels)
+        """Sample indices per split, computed without a cache (the rule of `splits`, deterministic)."""
+        if self.splits is None:
+            return stratified_split(self.labels, exact_totals=True)
+        if "val" in self.splits:
+            return self.splits
+        train = np.asarray(self.splits["train"])
+        rest, val = carve_val(self.labels[train])
+        return {"train": train[rest], "val": train[val], "test": np.asarray(self.splits["test"])}
 
 
 def decode(path: Path, preprocess: Preprocess, box: Optional[np.ndarray] = None) -> np.ndarray:
@@ -143,14 +162,14 @@ def decode_into(index: FileIndex, out: np.ndarray, order: Iterable[int], progres
 
 def decode_all(index: FileIndex, progress: bool = False) -> DatasetArrays:
     """All splits decoded in memory (no cache): uint8 `(N, S, S, C)` images, int64 labels."""
-    splits = {}
+    splits, indices = {}, index.split_indices()
     for name in SPLITS:
-        idx = index.split_indices()[name]
+        idx = indices[name]
         size, channels = index.preprocess.size, index.preprocess.channels
         images = np.empty((len(idx), size, size, channels), dtype=np.uint8)
         decode_into(index, images, idx, progress)
         splits[name] = Split(images, index.labels[idx].astype(np.int64))
-    return DatasetArrays(index.name, index.class_names, splits)
+    return DatasetArrays(index.name, index.class_names, splits, index.notes)
 
 
 # name -> indexer(root) -> FileIndex, for every image-file dataset (the cache prepares these), and

@@ -11,12 +11,21 @@ isic2017 (Part 3; header `image_id,melanoma,seborrheic_keratosis`, neither = nev
     ISIC-2017_{Training,Validation,Test_v2}_Data/ISIC_*.jpg   (the *_superpixels.png are skipped)
     ISIC-2017_{Training,Validation,Test_v2}_Part3_GroundTruth.csv
 isic2018 (Task 3; header `image,MEL,NV,BCC,AKIEC,BKL,DF,VASC`, one-hot rows):
-    ISIC2018_Task3_{Training,Validation,Test}_Input/ISIC_*.jpg
-    ISIC2018_Task3_{Training,Validation,Test}_GroundTruth/ISIC2018_Task3_{...}_GroundTruth.csv
+    ISIC2018_Task3_{Training,Validation}_Input/ISIC_*.jpg
+    ISIC2018_Task3_{Training,Validation}_GroundTruth/ISIC2018_Task3_{...}_GroundTruth.csv
+    (the Test folders may be present; they are not read)
 
 Classes: 2016 benign/malignant; 2017 nevus/melanoma/seborrheic keratosis; 2018 the 5-class
-grouping (BKL as seborrheic keratosis; AKIEC, DF, VASC as others). Splits: official; ISIC 2016
-has no validation set, so val is its test set.
+grouping (BKL as seborrheic keratosis; AKIEC, DF, VASC as others).
+
+Splits (validation is never the test split):
+- isic2016: train and test official (900 / 379); val carved from the official train (stratified
+  10 %, seed 0; saved beside the cache), train the rest.
+- isic2017: official train / validation / test (2,000 / 150 / 600).
+- isic2018: test is the official *validation* set (193 images): the zeta paper's Table 6 is scored on
+  it (every ISIC 2018 F1-micro there is a multiple of 1/193). val is carved from the official
+  training set (stratified 10 %, seed 0; saved beside the cache), train the rest of it. The official
+  test set (1,512 images) is not read, so its folders may be absent.
 """
 from __future__ import annotations
 
@@ -61,9 +70,8 @@ def index_isic2016(root: Optional[Path]) -> FileIndex:
             paths.append(image_path(base / f"ISBI2016_ISIC_Part3_{part}_Data", row[0].strip(), (".jpg",)))
             labels.append(label)
         sizes[split] = len(rows)
-    splits = concat_splits(sizes)
-    splits["val"] = splits["test"]
-    return skin_index("isic2016", base, base, paths, labels, ISIC2016_CLASSES, splits)
+    # No official validation split: val is carved from train (FileIndex.split_indices).
+    return skin_index("isic2016", base, base, paths, labels, ISIC2016_CLASSES, concat_splits(sizes))
 
 
 def index_isic2017(root: Optional[Path]) -> FileIndex:
@@ -85,10 +93,11 @@ def index_isic2017(root: Optional[Path]) -> FileIndex:
 
 
 def index_isic2018(root: Optional[Path]) -> FileIndex:
-    """ISIC 2018 Task 3: 10,015 train, 193 val, 1,512 test images, grouped into the 5 classes."""
+    """ISIC 2018 Task 3, grouped into the 5 classes: the official 10,015 training images (train, and val
+    carved from them) and the official 193 validation images as the test split (the paper's)."""
     base = locate(root, "isic2018", ["ISIC2018_Task3_Training_Input"]).parent
     paths, labels, sizes = [], [], {}
-    for split, part in (("train", "Training"), ("val", "Validation"), ("test", "Test")):
+    for split, part in (("train", "Training"), ("test", "Validation")):
         csv_path = base / f"ISIC2018_Task3_{part}_GroundTruth" / f"ISIC2018_Task3_{part}_GroundTruth.csv"
         head, rows = read_csv_rows(csv_path)
         i_id = column(csv_path, head, "image")

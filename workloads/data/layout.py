@@ -10,11 +10,21 @@ import numpy as np
 from workloads.data.types import DatasetError, MissingDataError
 
 
-def locate(root: Optional[Path], name: str, markers: Sequence[str]) -> Path:
+def child_any_case(folder: Path, name: str) -> Optional[Path]:
+    """`folder/name`, else the entry of `folder` whose name equals `name` ignoring case, else None."""
+    if (folder / name).exists():
+        return folder / name
+    if not folder.is_dir():
+        return None
+    return next((p for p in sorted(folder.iterdir()) if p.name.lower() == name.lower()), None)
+
+
+def locate(root: Optional[Path], name: str, markers: Sequence[str], any_case: bool = False) -> Path:
     """The path of the first of `markers` found directly under `root` or under `root/<name>/`.
 
     `markers` are paths relative to the dataset's top folder (a file or folder that the official
-    layout always has). Raises MissingDataError naming the exact path expected.
+    layout always has); with `any_case`, single names matched ignoring case (archives unpacked on
+    Linux keep the case they were made with). Raises MissingDataError naming the exact path expected.
     """
     if root is None:
         raise MissingDataError(f"{name}: no data root given (pass --root or set MIXBENCH_DATA)")
@@ -23,8 +33,9 @@ def locate(root: Optional[Path], name: str, markers: Sequence[str]) -> Path:
         raise MissingDataError(f"{root}: data root does not exist (needed for {name})")
     for marker in markers:
         for base in (root, root / name):
-            if (base / marker).exists():
-                return base / marker
+            found = child_any_case(base, marker) if any_case else base / marker
+            if found is not None and found.exists():
+                return found
     raise MissingDataError(
         f"{root / name / markers[0]}: missing ({name} is expected in its official layout "
         f"at {root / markers[0]} or {root / name / markers[0]})"

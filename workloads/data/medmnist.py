@@ -5,6 +5,12 @@ Layout, under ROOT or ROOT/<name>: `<name>.npz` (as downloaded from Zenodo), hol
 Images are uint8 `(N, 28, 28)` (grey) or `(N, 28, 28, 3)` (RGB); labels `(N, 1)` or `(N,)`.
 Read directly: the medmnist package asserts the full sample counts, which tiny copies do not have.
 Splits: the official train/val/test.
+
+Releases: the paper used MedMNIST v2 (Zenodo record 6496656, the files `mixbench data download`
+fetches). MedMNIST+ (medmnist >= 2.2.4, Zenodo record 10519652) rebuilt OrganA/C/S with fewer
+samples (58,830 / 23,583 / 25,211 against v2's 58,850 / 23,660 / 25,221); such a file is refused with
+a one-line error naming its release and counts. Other counts (a subset, a tiny test copy) are read,
+with a note that `mixbench data check` prints.
 """
 from __future__ import annotations
 
@@ -41,6 +47,41 @@ MEDMNIST: dict[str, tuple[int, tuple[str, ...]]] = {
 }
 
 
+# (train, val, test) samples of the MedMNIST v2 files: INFO[name]["n_samples"] in medmnist/info.py of
+# github.com/MedMNIST/MedMNIST at version 2.1.0 (commit 075a8ad6, whose URLs are Zenodo record 6496656).
+V2_COUNTS: dict[str, tuple[int, int, int]] = {
+    "pathmnist": (89996, 10004, 7180), "dermamnist": (7007, 1003, 2005), "octmnist": (97477, 10832, 1000),
+    "pneumoniamnist": (4708, 524, 624), "bloodmnist": (11959, 1712, 3421), "tissuemnist": (165466, 23640, 47280),
+    "breastmnist": (546, 78, 156), "organamnist": (34581, 6491, 17778), "organcmnist": (13000, 2392, 8268),
+    "organsmnist": (13940, 2452, 8829),
+}
+# Releases whose counts differ from v2: the same INFO at version 3.0.2 (commit 3bb56be6, Zenodo
+# record 10519652). Its other seven 2-D sets have v2's counts and MD5s.
+PLUS = "MedMNIST+ (medmnist >= 2.2.4, Zenodo record 10519652)"
+OTHER_RELEASES: dict[str, dict[str, tuple[int, int, int]]] = {
+    "organamnist": {PLUS: (34561, 6491, 17778)},
+    "organcmnist": {PLUS: (12975, 2392, 8216)},
+    "organsmnist": {PLUS: (13932, 2452, 8827)},
+}
+
+
+def counted(counts: tuple[int, ...]) -> str:
+    return f"{sum(counts):,} samples, {'/'.join(f'{n:,}' for n in counts)} train/val/test"
+
+
+def release_notes(path: Path, name: str, counts: tuple[int, int, int]) -> tuple[str, ...]:
+    """() for the v2 counts; a note for unknown counts; DatasetError for another known release."""
+    if counts == V2_COUNTS[name]:
+        return ()
+    for release, theirs in OTHER_RELEASES.get(name, {}).items():
+        if counts == theirs:
+            raise DatasetError(
+                f"{path}: a {release} file ({counted(counts)}), not the MedMNIST v2 file the paper used "
+                f"({counted(V2_COUNTS[name])}); `mixbench data download {name}` fetches v2 (Zenodo record 6496656)")
+    return (f"{path.name}: {counted(counts)}, not MedMNIST v2's {counted(V2_COUNTS[name])} "
+            "(a subset, or not the release the paper used)",)
+
+
 def read_npz(path: Path, name: str, channels: int, classes: tuple[str, ...]) -> DatasetArrays:
     try:
         archive = np.load(path, allow_pickle=False)
@@ -66,7 +107,8 @@ def read_npz(path: Path, name: str, channels: int, classes: tuple[str, ...]) -> 
         labels = labels.astype(np.int64)
         check_labels(path, labels, classes, require_all=split == "train")
         splits[split] = Split(np.ascontiguousarray(images), labels)
-    return DatasetArrays(name, classes, splits)
+    notes = release_notes(path, name, tuple(len(splits[s]) for s in SPLITS))
+    return DatasetArrays(name, classes, splits, notes)
 
 
 def make_loader(name: str):

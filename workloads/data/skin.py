@@ -11,29 +11,17 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from workloads.data.diagnoses import SKIN5
 from workloads.data.images import FileIndex, Preprocess
 from workloads.data.types import MissingDataError
 
-SKIN5 = ("basal cell carcinoma", "nevus", "melanoma", "seborrheic keratosis", "others")
+__all__ = ["SKIN5", "SKIN_SIZE", "concat_splits", "image_path", "present_classes", "skin_index", "skin_preprocess"]
+
 SKIN_SIZE = 256
 
 
 def skin_preprocess(size: int = SKIN_SIZE) -> Preprocess:
     return Preprocess(size=size, crop="center", crop_fraction=0.8)
-
-
-def group_diagnosis(diagnosis: str) -> str:
-    """A free-text diagnosis mapped to one of SKIN5 ("clark nevus" -> nevus, "melanoma (in situ)" -> melanoma)."""
-    text = diagnosis.strip().lower()
-    if "nevus" in text or "naevus" in text:
-        return "nevus"
-    if text.startswith("melanoma"):
-        return "melanoma"
-    if text == "basal cell carcinoma":
-        return "basal cell carcinoma"
-    if text == "seborrheic keratosis":
-        return "seborrheic keratosis"
-    return "others"
 
 
 def present_classes(groups: Sequence[str]) -> tuple[str, ...]:
@@ -59,8 +47,10 @@ def skin_index(
     labels: Sequence[int],
     class_names: Sequence[str],
     splits: Optional[dict[str, np.ndarray]] = None,
+    notes: tuple[str, ...] = (),
 ) -> FileIndex:
-    """A FileIndex with the skin crop; `splits` None means stratified 70/10/20 (no official split)."""
+    """A FileIndex with the skin crop; `splits` None means stratified 70/10/20 (no official split),
+    `train` and `test` only means val carved from train (see FileIndex)."""
     return FileIndex(
         name=name,
         class_names=tuple(class_names),
@@ -70,6 +60,7 @@ def skin_index(
         preprocess=skin_preprocess(),
         splits=splits,
         source=source,
+        notes=notes,
     )
 
 

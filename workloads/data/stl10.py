@@ -6,8 +6,8 @@ Layout, under ROOT or ROOT/stl10:
 
 X: uint8, each image 3 x 96 x 96 stored column-major (channel, then column, then row), so a file
 reshapes to (N, 3, 96, 96) indexed (n, c, x, y). y: uint8 labels 1..10. Splits: the official 5,000
-train and 8,000 test images; val is the test set (as the paper evaluates). The unlabeled images are
-not read.
+train and 8,000 test images; val is carved from train (stratified 10 % = 500, seed 0; `carved.py`).
+The unlabeled images are not read.
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from typing import Optional
 
 import numpy as np
 
+from workloads.data.carved import register_carved
 from workloads.data.layout import check_labels, locate, require
-from workloads.data.registry import DATASETS
 from workloads.data.types import DatasetArrays, DatasetError, Split
 
 STL10_CLASSES = ("airplane", "bird", "car", "cat", "deer", "dog", "horse", "monkey", "ship", "truck")
@@ -39,9 +39,8 @@ def read_split(base: Path, split: str) -> Split:
     return Split(np.ascontiguousarray(images), labels)
 
 
-@DATASETS.register("stl10")
-def load_stl10(root: Optional[Path] = None) -> DatasetArrays:
-    """STL-10: uint8 `(96, 96, 3)` images, 10 classes, labels 0..9 (the files' 1..10 minus one)."""
+@register_carved("stl10", "STL-10: 5,000 train and 8,000 test uint8 (96, 96, 3) images in 10 classes.")
+def read_stl10(root: Optional[Path] = None) -> DatasetArrays:
+    """STL-10's official train and test splits: uint8 `(N, 96, 96, 3)`, labels 0..9 (the files' 1..10 minus one)."""
     base = locate(root, "stl10", ["stl10_binary"])
-    test = read_split(base, "test")
-    return DatasetArrays("stl10", STL10_CLASSES, {"train": read_split(base, "train"), "val": test, "test": test})
+    return DatasetArrays("stl10", STL10_CLASSES, {"train": read_split(base, "train"), "test": read_split(base, "test")})

@@ -38,11 +38,16 @@ class Split:
 
 @dataclass(frozen=True)
 class DatasetArrays:
-    """A whole dataset, ready for training: the `train`, `val` and `test` splits and class names."""
+    """A whole dataset, ready for training: the `train`, `val` and `test` splits and class names.
+
+    notes: one-line remarks a reader made about the files (a release other than the paper's, rows
+    it dropped and why); `mixbench data check` prints them.
+    """
 
     name: str
     class_names: tuple[str, ...]
     splits: dict[str, Split] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def num_classes(self) -> int:
@@ -77,7 +82,7 @@ class DatasetArrays:
             order = [idx for group in zip_longest_drop(per_class) for idx in group]
             keep = np.sort(np.array(order[:cap]))
             out[name] = Split(split.images[keep], split.labels[keep])
-        return DatasetArrays(self.name, self.class_names, out)
+        return DatasetArrays(self.name, self.class_names, out, self.notes)
 
 
 def zip_longest_drop(groups: list[np.ndarray]) -> list[list[int]]:

@@ -90,7 +90,7 @@ def test_download_fetches_verifies_and_extracts(tmp_path, capsys, monkeypatch):
     code, out, _ = run(["data", "download", "--root", str(root), "cifar10"], capsys)
     assert code == 0 and "downloaded and verified 1 file" in out
     code, out, _ = run(["data", "check", "--root", str(root), "cifar10"], capsys)
-    assert code == 0 and out.startswith("cifar10: found: 100/20/20")
+    assert code == 0 and out.startswith("cifar10: found: 90/10/20")  # val: 10 % carved from the 100 train
 
     bad = dl.Resource(archive.as_uri(), "0" * 32, "other.tar.gz", extract=True)
     monkeypatch.setitem(dl.DOWNLOADS, "cifar10", (bad,))
