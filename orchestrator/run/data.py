@@ -29,15 +29,14 @@ class LoadedData:
 def load_one(name: str, root: str | None, cache_dir: Path, size: int | None = None) -> Any:
     """DatasetArrays of `name` (DatasetError, a ValueError, if unusable).
 
-    Image-file datasets (JPEG/PNG folders) are decoded once into `cache_dir` (at `size` pixels, else
-    the recipe's) and memory-mapped from there on every later run; array formats (CIFAR pickles, IDX,
-    npz, ...) are read directly.
+    Through the prepared cache in `cache_dir` wherever something must be done and recorded once:
+    image-file datasets are decoded (at `size` pixels, else the recipe's) and memory-mapped from there
+    on every later run; a validation split carved from train is saved as split membership, so two
+    machines train on the same images (`workloads.data.cache.load_any`).
     """
-    from workloads.data import load_dataset
-    from workloads.data.cache import load_prepared
-    from workloads.data.images import FILE_DATASETS
+    from workloads.data.cache import load_any
 
-    return load_prepared(name, root, cache_dir, size=size) if name in FILE_DATASETS else load_dataset(name, root)
+    return load_any(name, root, cache_dir, size=size)
 
 
 def standin_for(name: str, smoke: bool) -> Any:
