@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workloads.registry import Registry
+
 GROUPS = ("natural", "skin", "medmnist", "ct", "synthetic")
 # What each split is, in words a report can quote. Validation is never the test split: a set
 # without an official validation split has one carved, stratified and seeded, from its train split.
@@ -180,21 +182,16 @@ _SPECS = [
     _synthetic("helix-12d", ("first half", "second half"), 12, "8,192 points on a 1-D helix in R^12"),
 ]
 
-DATASET_SPECS: dict[str, DatasetSpec] = {}
+DATASET_SPECS: Registry[DatasetSpec] = Registry("dataset")
 for _spec in _SPECS:
-    if _spec.name in DATASET_SPECS:
-        raise ValueError(f"dataset spec {_spec.name!r} is defined twice")
     if _spec.group not in GROUPS:
         raise ValueError(f"dataset spec {_spec.name!r}: group {_spec.group!r} not one of {', '.join(GROUPS)}")
-    DATASET_SPECS[_spec.name] = _spec
+    DATASET_SPECS.add(_spec.name, _spec)
 
 
 def get_dataset_spec(name: str) -> DatasetSpec:
     """The spec of dataset `name`; ValueError naming the valid choices otherwise."""
-    try:
-        return DATASET_SPECS[name]
-    except KeyError:
-        raise ValueError(f"unknown dataset {name!r}; valid choices: {', '.join(DATASET_SPECS)}") from None
+    return DATASET_SPECS.get(name)
 
 
 def dataset_names(group: str | None = None) -> list[str]:
