@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from orchestrator.record.invocation import RunOptions, chosen_invocation, saved_invocation
 from orchestrator.record.results import higher_is_better, invocation_trials
@@ -191,7 +192,10 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
              f"{int(counts.get(RUNNING, 0))} running, {int(counts.get(ERROR, 0))} failed.")
     by_metric: dict[str, list[Table]] = {m: [] for m in experiment.report_metrics}
     progress = []
+    # A progress bar on stderr, shown only when the tables and figures take more than a few seconds.
+    bar = tqdm(total=len(stages) + 2, desc=f"report {name}", unit="part", delay=3, leave=False)
     for stage in stages:
+        bar.update()
         mine = stage_trials(trials, stage.name)
         if stage.kind == "grid":
             tables, complete = _grid_section(doc, experiment, stage, mine, directory, files)
@@ -201,7 +205,10 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
         else:
             finished = _bayesian_section(doc, experiment, stage, mine, directory, files)
             progress.append(f"{stage.name} {finished}/{stage.num_samples} trials")
+    bar.update()
     files += run_sections(SectionContext(experiment, trials, workdir, invocation, directory, doc), experiment.sections)
+    bar.update()
+    bar.close()
     if any(by_metric.values()):
         paths = paired_figure(by_metric, directory / "paired", f"{name}: mean over seeds per metric")
         if paths:

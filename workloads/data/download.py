@@ -93,9 +93,15 @@ DOWNLOADS: dict[str, tuple[Resource, ...]] = {
 
 
 def fetch_url(url: str, dest: Path) -> None:
-    """Stream `url` into `dest` (urllib; any scheme it supports, file:// included)."""
+    """Stream `url` into `dest` (urllib; any scheme it supports, file:// included), with a progress bar."""
+    from tqdm import tqdm
+
     with urllib.request.urlopen(url, timeout=60) as response, open(dest, "wb") as out:  # noqa: S310
-        shutil.copyfileobj(response, out, CHUNK)
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {dest.name}", leave=False) as bar:
+            while chunk := response.read(CHUNK):
+                out.write(chunk)
+                bar.update(len(chunk))
 
 
 def md5sum(path: Path) -> str:
