@@ -4,15 +4,16 @@ Training recipes (epochs, lr schedule, batch size, weight decay) come from the d
 (`search_spaces.recipes`, the paper's "Datasets and experimental details"); an experiment's `fixed`
 only holds what differs from it. Seeds: 3 runs per cell, as the paper reports mean ± std over 3 runs.
 
-Networks. The paper names ResNet-18/-50, MobileNetV2 and EfficientNet-B0 and trains the 28-96 px
-sets at their native resolution (CIFAR-10/100 32 px, F-MNIST 28 px, STL-10 96 px, MedMNIST 28 px).
-There it uses the networks of the code it builds on, whose stem keeps the resolution (a 3x3 stride-1
-conv, no max-pool): the official mixup code (facebookresearch/mixup-cifar10, which the paper uses for
-mixup) for CIFAR, and MedMNIST's ResNet-18 (28) for MedMNIST ("following the original paper"). An
-ImageNet stem (7x7 stride 2 + max-pool) would leave 8x8 of a 32 px image after the stem and 1x1 at
-the last stage. So those sets run the `cifar_*` archs of `workloads.models`; the 224/256 px sets
-(Imagenette, Imagewoof, the skin sets) keep timm's ImageNet networks. `PUBLISHED_ARCH` maps each arch
-to the network name under which the paper's numbers are carried (`search_spaces.published`).
+Networks. The paper names ResNet-18/-50, MobileNetV2 and EfficientNet-B0, trains the 28-96 px sets
+at their native resolution (CIFAR-10/100 32 px, F-MNIST 28 px, STL-10 96 px, MedMNIST 28 px) and
+does not publish its networks. The code it builds on uses, at these sizes, stems that keep the
+resolution (a 3x3 stride-1 conv, no max-pool): the official mixup code (facebookresearch/mixup-cifar10,
+which the paper uses for mixup; its CIFAR-10 numbers fit Table 4's) and MedMNIST's ResNet-18 (28)
+(Table 7 follows "the original paper"). An ImageNet stem (7x7 stride 2 + max-pool) leaves 8x8 of a
+32 px image after the stem and 1x1 at the last stage. So those sets run the `cifar_*` archs of
+`workloads.models`; the 224/256 px sets (Imagenette, Imagewoof, the skin sets) keep timm's ImageNet
+networks. `PUBLISHED_ARCH` maps each arch to the network name the paper prints, under which its
+numbers are carried (`search_spaces.published`).
 
 Trial counts (datasets x methods x archs x seeds, or Bayesian samples):
 zeta-table4 90 (60 + 30), zeta-table5 48, zeta-table6 300, zeta-table7 90, zeta-table8 12,
