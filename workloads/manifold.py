@@ -7,6 +7,7 @@ name as a `method`, and the classification trainer calls it in place of `mixer(x
 
 Per batch, every draw from the given generator, in this order:
     k   ~ Uniform{0, ..., L}   0 = the input, 1..L = `workloads.models.manifold_layers`, shallow to deep
+                               (every ResNet: L = 2, so k in {0, 1, 2} as in Verma et al.'s code)
     lam ~ Beta(alpha, alpha)   alpha = 2.0 by default (Verma et al.'s setting, which the zeta paper follows)
     perm: a random permutation of the batch
 then h_k <- lam * h_k + (1 - lam) * h_k[perm] (a forward hook replaces layer k's output) and

@@ -7,8 +7,10 @@ import math
 import pytest
 
 from search_spaces import methods
+from search_spaces.datasets import get_dataset_spec
 from search_spaces.experiment import GAMMA_MIN, Bayesian, Experiment, Grid, Method
-from search_spaces.zeta_paper import EXPERIMENTS
+from search_spaces.published import PUBLISHED
+from search_spaces.zeta_paper import CIFAR_STYLE_MAX_PX, EXPERIMENTS, PUBLISHED_ARCH, VERMA_CIFAR_RECIPE
 
 DATASETS = {
     "cifar10", "cifar100", "fashion-mnist", "stl10", "imagenette", "imagewoof",
@@ -20,19 +22,26 @@ DATASETS = {
 SKIN = DATASETS & {"isic2016", "isic2017", "isic2018", "msk", "uda", "dermofit",
                    "derm7pt-clinical", "derm7pt-dermoscopic", "ph2", "mednode"}
 MEDMNIST = {d for d in DATASETS if d.endswith("mnist") and d != "fashion-mnist"}
-ARCHS = {"resnet18", "resnet50", "mobilenetv2_100", "efficientnet_b0"}
+TIMM = {"resnet18", "resnet50"}
+CIFAR_STYLE = {"cifar_resnet18", "cifar_resnet50", "cifar_preact_resnet18", "cifar_mobilenetv2_100",
+               "cifar_efficientnet_b0"}
+ARCHS = TIMM | CIFAR_STYLE
+# config keys a method's cell may carry besides its mixer's parameters (a recipe of its own)
+RECIPE_KEYS = {"epochs", "epochs_factor", "lr", "milestones", "lr_decay", "weight_decay", "batch_size",
+               "momentum", "nesterov"}
 TRAINABLE_METRICS = {"test_err", "test_acc", "test_bacc", "test_f1_micro", "test_f1_macro",
                      "test_auc"}
 
 # What the issue implies: datasets x archs x methods x seeds (Bayesian: samples per stage).
 EXPECTED_TRIALS = {
-    "zeta-table4": 6 * 1 * 5 * 3,
+    "zeta-table4": 6 * 1 * 5 * 3,  # 4 sets on the CIFAR-style ResNet-18 + 2 on timm's
     "zeta-table5": 2 * 4 * 2 * 3,
     "zeta-table6": 10 * 2 * 5 * 3,  # the issue's own example: 300
     "zeta-table7": 10 * 1 * 3 * 3,
     "zeta-table8": 1 * 1 * 4 * 3,
-    # 2 methods x 3 seeds x (5 natural/MedMNIST datasets on ResNet-18 + 4 skin on ResNet-18/50)
-    "zeta-fig9": 2 * 3 * (5 * 1 + 4 * 2),
+    # 2 methods x 3 seeds x (2 CIFAR sets on PreActResNet-18 + 3 MedMNIST on ResNet-18 + 4 skin on
+    # ResNet-18/50)
+    "zeta-fig9": 2 * 3 * (2 * 1 + 3 * 1 + 4 * 2),
     "zeta-fig10-sensitivity": 2 * 1 * (17 + 1) * 3,
     "zeta-fig10-sweep": 2 * 200,
 }
@@ -100,7 +109,12 @@ def test_experiment_is_well_formed(name):
 @pytest.mark.parametrize("name", sorted(EXPECTED_TRIALS))
 def test_every_method_is_a_shared_column_with_json_params(name):
     for mt in stage_methods(EXPERIMENTS[name]):
-        assert methods.get(mt.label) == mt
+        shared = methods.get(mt.label)
+        # the shared column itself, or it with a recipe of its own (Fig. 9's Verma et al. on CIFAR)
+        assert mt == shared or (
+            mt.method == shared.method
+            and {k: v for k, v in mt.params.items() if k not in RECIPE_KEYS}
+            == {k: v for k, v in shared.params.items() if k not in RECIPE_KEYS})
         assert mt.label.isascii()
         assert json.loads(json.dumps(mt.config())) == mt.config()  # lists, not tuples
 
@@ -114,11 +128,34 @@ def test_smoke_adds_only_experiment_specific_overrides(name):
     assert smoke == ({"epochs_factor": 1} if name == "zeta-fig9" else {})
 
 
+@pytest.mark.parametrize("name", sorted(EXPECTED_TRIALS))
+def test_networks_fit_the_image_size(name):
+    # 28-96 px sets run CIFAR-style stems (no 32 px image shrunk to 1x1), larger ones timm's
+    for st in EXPERIMENTS[name].stages:
+        ds = st.datasets if isinstance(st, Grid) else (st.dataset,)
+        archs = st.archs if isinstance(st, Grid) else (st.arch,)
+        for d in ds:
+            small = get_dataset_spec(d).image_size <= CIFAR_STYLE_MAX_PX
+            assert set(archs) <= (CIFAR_STYLE if small else TIMM), (d, archs)
+
+
+def test_published_numbers_have_a_network_for_every_arch_run():
+    # every arch of a table with published numbers maps to the network name the paper prints
+    for name in ("zeta-table4", "zeta-table5", "zeta-table6", "zeta-table7", "zeta-table8"):
+        keyed = {(p.dataset, p.arch) for p in PUBLISHED if p.table == name}
+        assert keyed
+        for d, _, arch, _ in cells(EXPERIMENTS[name]):
+            assert (d, PUBLISHED_ARCH[arch]) in keyed, (name, d, arch)
+
+
 def test_table4_recipe_and_methods():
     e = EXPERIMENTS["zeta-table4"]
-    (stage,) = e.stages
-    assert stage.datasets == ("cifar10", "cifar100", "fashion-mnist", "stl10", "imagenette",
-                              "imagewoof")
+    small, large = e.stages
+    assert small.datasets + large.datasets == ("cifar10", "cifar100", "fashion-mnist", "stl10",
+                                               "imagenette", "imagewoof")
+    assert small.archs == ("cifar_resnet18",) and large.archs == ("resnet18",)
+    assert small.methods == large.methods
+    stage = small
     assert [mt.config() for mt in stage.methods] == [
         {"variant": "erm", "method": "erm"},
         {"variant": "mixup", "method": "mixup", "alpha": 1.0},
@@ -126,7 +163,7 @@ def test_table4_recipe_and_methods():
         {"variant": "zeta-2.8", "method": "zeta", "gamma": 2.8},
         {"variant": "zeta-4.0", "method": "zeta", "gamma": 4.0},
     ]
-    assert stage.archs == ("resnet18",) and e.report_metrics == ("test_err",)
+    assert e.report_metrics == ("test_err",)
 
 
 def test_table5_cutmix_recipe():
@@ -136,7 +173,8 @@ def test_table5_cutmix_recipe():
     assert dict(e.fixed) == {"epochs": 200, "lr": 0.1, "milestones": [100, 150], "lr_decay": 0.2}
     assert e.baseline == "cutmix" and e.paper == "zeta-mixup Table 5"
     (stage,) = e.stages
-    assert stage.archs == ("resnet18", "resnet50", "mobilenetv2_100", "efficientnet_b0")
+    assert stage.archs == ("cifar_resnet18", "cifar_resnet50", "cifar_mobilenetv2_100",
+                           "cifar_efficientnet_b0")
     cutmix, both = stage.methods
     assert cutmix.config() == {"variant": "cutmix", "method": "cutmix", "alpha": 1.0}
     # "we sample a new gamma in U[1.72865, 4.0] for each mini-batch"
@@ -166,15 +204,40 @@ def test_fig9_datasets_methods_and_epochs():
                                          "tissuemnist", "derm7pt-clinical", "msk", "isic2017",
                                          "dermofit"}
     assert e.baseline == "manifold-mixup"
-    # each stage pairs the two methods, so each report table holds both
+    cifar, medmnist, skin = e.stages
+    assert cifar.datasets == ("cifar10", "cifar100") and cifar.archs == ("cifar_preact_resnet18",)
+    assert set(medmnist.datasets) == {"breastmnist", "pathmnist", "tissuemnist"}
+    assert medmnist.archs == ("cifar_resnet18",)
+    assert set(skin.datasets) == {"derm7pt-clinical", "msk", "isic2017", "dermofit"}
+    assert skin.archs == ("resnet18", "resnet50")
+    # each stage pairs the two columns on one network, so each report table holds both; zeta trains
+    # with its group's recipe everywhere (no stage-wide fixed values)
     for st in e.stages:
-        assert st.methods == (methods.ZETA_28, methods.MANIFOLD_MIXUP) and dict(st.fixed) == {}
-    assert [st.archs for st in e.stages] == [("resnet18",), ("resnet18", "resnet50")]
-    assert set(e.stages[1].datasets) == {"derm7pt-clinical", "msk", "isic2017", "dermofit"}
+        assert [mt.label for mt in st.methods] == ["zeta-2.8", "manifold-mixup"] and dict(st.fixed) == {}
+        assert st.methods[0] == methods.ZETA_28
     # "All models trained with manifold mixup are optimized for 10x the number of epochs"; alpha 2
     # as in Verma et al.
     assert methods.MANIFOLD_MIXUP.params == {"alpha": 2.0, "epochs_factor": 10}
+    assert medmnist.methods[1] == skin.methods[1] == methods.MANIFOLD_MIXUP
     assert e.smoke["epochs_factor"] == 1
+
+
+def test_fig9_cifar_manifold_mixup_follows_verma_et_al():
+    # manifold_mixup/supervised/README.md, CIFAR-10 and CIFAR-100 "Manifold mixup Preactresnet18":
+    # --learning_rate 0.1 --momentum 0.9 --decay 0.0001 --epochs 2000 --schedule 500 1000 1500
+    # --gammas 0.1 0.1 0.1 --mixup_alpha 2.0; batch size 100 is main.py's default
+    cifar = EXPERIMENTS["zeta-fig9"].stages[0]
+    manifold = cifar.methods[1]
+    assert manifold.method == "manifold-mixup"
+    assert dict(manifold.params) == {"alpha": 2.0, **VERMA_CIFAR_RECIPE}
+    assert VERMA_CIFAR_RECIPE == {"epochs": 2000, "epochs_factor": 1, "lr": 0.1,
+                                  "milestones": [500, 1000, 1500], "lr_decay": 0.1,
+                                  "weight_decay": 1e-4, "batch_size": 100, "momentum": 0.9,
+                                  "nesterov": True}
+    # 10x the epochs of the zeta column beside it, which keeps the CIFAR recipe (200 epochs)
+    from search_spaces.recipes import recipe_for
+
+    assert manifold.params["epochs"] == 10 * recipe_for("cifar10")["epochs"]
 
 
 def test_fig10_sensitivity_gammas():
@@ -184,7 +247,7 @@ def test_fig10_sensitivity_gammas():
     # "we vary the hyperparameter gamma by choosing values from [1.8, 2.0, 2.2, ..., 5.0]"
     assert labels == ["mixup"] + [f"zeta-{g / 10:.1f}" for g in range(18, 51, 2)]
     assert [mt.params["gamma"] for mt in stage.methods[1:]] == [g / 10 for g in range(18, 51, 2)]
-    assert stage.datasets == ("cifar10", "cifar100") and stage.archs == ("resnet18",)
+    assert stage.datasets == ("cifar10", "cifar100") and stage.archs == ("cifar_resnet18",)
     # the shared columns are reused, so Table 4's zeta-2.8 and this one are the same method
     assert methods.ZETA_28 in stage.methods
 
@@ -193,7 +256,7 @@ def test_fig10_sweep_space():
     e = EXPERIMENTS["zeta-fig10-sweep"]
     assert [st.dataset for st in e.stages] == ["cifar10", "cifar100"]
     for st in e.stages:
-        assert isinstance(st, Bayesian) and st.num_samples == 200 and st.arch == "resnet18"
+        assert isinstance(st, Bayesian) and st.num_samples == 200 and st.arch == "cifar_resnet18"
         assert st.method.method == "zeta" and "gamma" not in st.method.params
         g, wd = st.space["gamma"], st.space["weight_decay"]
         assert (g.kind, g.low, g.high) == ("uniform", 1, 6)

@@ -1,6 +1,8 @@
-"""Architectures: every registered arch builds and runs; pretrained weights only from local files."""
+"""Architectures: every registered arch builds and runs; CIFAR-style stems keep the resolution;
+pretrained weights only from local files."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -8,12 +10,18 @@ import torch
 
 from workloads.models import (
     ARCHS,
+    STRIDE1_STEM_ARCHS,
     TIMM_ARCHS,
     PretrainedWeightsNotFound,
     build_model,
     find_pretrained,
     manifold_layers,
 )
+
+CIFAR_RESNETS = ("cifar_resnet18", "cifar_resnet50", "cifar_preact_resnet18")
+# every arch meant for 28-96 px inputs: a stem that keeps the input's resolution
+CIFAR_STYLE = CIFAR_RESNETS + tuple(STRIDE1_STEM_ARCHS)
+OWN_ARCHS = [a for a in ARCHS.names() if a not in TIMM_ARCHS]
 
 
 @pytest.fixture()
@@ -62,7 +70,7 @@ def test_small_cnn_refuses_feature_vectors() -> None:
         build_model("small_cnn", 5, 3, (1, 1))
 
 
-@pytest.mark.parametrize("arch", ["small_cnn", "mlp"])
+@pytest.mark.parametrize("arch", OWN_ARCHS)
 def test_own_archs_have_no_pretrained_weights(arch: str) -> None:
     with pytest.raises(ValueError, match="has no pretrained weights; set pretrained=false"):
         build_model(arch, 3, 10, (32, 32), pretrained=True)
@@ -111,8 +119,9 @@ def test_pretrained_from_local_hf_cache(empty_caches: Path) -> None:
     assert torch.equal(model.layer4[1].conv2.weight, source.layer4[1].conv2.weight)
 
 
-def test_timm_archs_are_registered() -> None:
-    assert set(TIMM_ARCHS) | {"small_cnn", "mlp"} == set(ARCHS.names())
+def test_timm_and_cifar_style_archs_are_registered() -> None:
+    assert set(TIMM_ARCHS) | set(CIFAR_STYLE) | {"small_cnn", "mlp"} == set(ARCHS.names())
+    assert set(STRIDE1_STEM_ARCHS.values()) <= set(TIMM_ARCHS)
 
 
 @pytest.mark.parametrize("arch", ARCHS.names())
@@ -121,9 +130,10 @@ def test_manifold_layers_are_hidden_stages_shallow_to_deep(arch: str) -> None:
     size = (1, 1) if arch == "mlp" else (32, 32)
     model = build_model(arch, 3, 4, size)
     layers = manifold_layers(arch, model)
-    if arch.startswith("resnet"):
-        assert layers == [model.layer1, model.layer2, model.layer3]
-    elif arch in TIMM_ARCHS:
+    if hasattr(model, "layer1"):
+        # every ResNet: k in {0 = input, 1, 2}, as Verma et al. mix ResNets (never after layer3)
+        assert layers == [model.layer1, model.layer2]
+    elif arch in TIMM_ARCHS or arch in STRIDE1_STEM_ARCHS:
         assert layers == list(model.blocks) and len(layers) == 7
     elif arch == "small_cnn":
         assert layers == [model.features[i] for i in (2, 5, 9)]  # the ReLU ending each conv block
@@ -143,3 +153,100 @@ def test_manifold_layers_are_hidden_stages_shallow_to_deep(arch: str) -> None:
 def test_manifold_layers_unknown_arch() -> None:
     with pytest.raises(ValueError, match="unknown arch 'vgg'; valid choices"):
         manifold_layers("vgg", torch.nn.Linear(2, 2))
+
+
+def _stem_and_last_stage(arch: str, model: torch.nn.Module) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """The module ending the stem, and the last stage."""
+    if arch in STRIDE1_STEM_ARCHS or arch in TIMM_ARCHS and not hasattr(model, "layer1"):
+        return model.conv_stem, model.blocks[-1]
+    if arch == "cifar_preact_resnet18":
+        return model.conv1, model.layer4
+    return (model.bn1 if arch in CIFAR_RESNETS else model.maxpool), model.layer4
+
+
+def spatial_sizes(arch: str, model: torch.nn.Module, in_chans: int, size: int) -> tuple[tuple[int, int], tuple[int, int], tuple[int, ...]]:
+    """(H, W) after the stem, (H, W) after the last stage, and the logits' shape of `model` (built as
+    `arch`) on a batch of two `in_chans` x `size` x `size` images."""
+    stem, last = _stem_and_last_stage(arch, model)
+    seen: dict[str, tuple[int, int]] = {}
+
+    def record(name: str):
+        def hook(module: torch.nn.Module, inputs: object, output: torch.Tensor) -> None:
+            seen[name] = tuple(output.shape[2:])
+        return hook
+
+    hooks = [stem.register_forward_hook(record("stem")), last.register_forward_hook(record("last"))]
+    with torch.no_grad():
+        out = model.eval()(torch.randn(2, in_chans, size, size))
+    for h in hooks:
+        h.remove()
+    assert torch.isfinite(out).all()
+    return seen["stem"], seen["last"], tuple(out.shape)
+
+
+def halved(size: int, times: int) -> int:
+    """The size after `times` stride-2 3x3 convs with padding 1 (each gives ceil(s / 2))."""
+    for _ in range(times):
+        size = math.ceil(size / 2)
+    return size
+
+
+@pytest.mark.parametrize("in_chans", [1, 3])
+@pytest.mark.parametrize("arch", CIFAR_STYLE)
+def test_cifar_style_stems_keep_the_input_resolution(arch: str, in_chans: int) -> None:
+    torch.manual_seed(0)
+    for size in (28, 32, 64, 96):  # F-MNIST / MedMNIST, CIFAR, -, STL-10; one model: none depends on it
+        model = build_model(arch, in_chans, 5, (size, size)) if size == 28 else model
+        after_stem, last, logits = spatial_sizes(arch, model, in_chans, size)
+        assert logits == (2, 5)
+        assert after_stem == (size, size)  # 3x3 stride-1 stem, no max-pool
+        # ResNets: 3 stride-2 stages (32 px -> 4x4 at layer4); MobileNetV2 / EfficientNet-B0: timm's
+        # 4 stride-2 block groups (32 px -> 2x2)
+        downsamplings = 4 if arch in STRIDE1_STEM_ARCHS else 3
+        assert last == (halved(size, downsamplings),) * 2, size
+
+
+@pytest.mark.parametrize("arch", ["resnet18", "mobilenetv2_100", "efficientnet_b0"])
+def test_timm_stems_shrink_32_px_to_1x1(arch: str) -> None:
+    # what the CIFAR-style archs are for: timm's ImageNet stems leave nothing spatial of a 32 px image
+    after_stem, last, _ = spatial_sizes(arch, build_model(arch, 3, 5, (32, 32)), 3, 32)
+    assert after_stem == ((8, 8) if arch == "resnet18" else (16, 16))
+    assert last == (1, 1)
+
+
+@pytest.mark.parametrize(("arch", "params"), [
+    # the pytorch-cifar zoo's (and the official mixup code's) counts for 10 classes
+    ("cifar_resnet18", 11_173_962),  # ResNet18 (BasicBlock), as MedMNIST's ResNet-18 (28)
+    ("cifar_resnet50", 23_520_842),  # ResNet50 (Bottleneck)
+    ("cifar_preact_resnet18", 11_171_146),  # PreActResNet18, Verma et al.'s `preactresnet18`
+])
+def test_cifar_resnets_match_the_reference_networks(arch: str, params: int) -> None:
+    model = build_model(arch, 3, 10, (32, 32))
+    assert sum(p.numel() for p in model.parameters()) == params
+    assert not any(isinstance(m, torch.nn.MaxPool2d) for m in model.modules())
+    bns = sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+    # pre-activation: 2 BNs per block and none in the stem or after the last block (Verma et al.)
+    assert bns == {"cifar_resnet18": 1 + 16 + 3, "cifar_resnet50": 1 + 48 + 4, "cifar_preact_resnet18": 16}[arch]
+
+
+@pytest.mark.parametrize(("arch", "base"), sorted(STRIDE1_STEM_ARCHS.items()))
+def test_stride1_stem_variants_change_only_the_stem_stride(arch: str, base: str) -> None:
+    torch.manual_seed(0)
+    ours = build_model(arch, 3, 10, (32, 32))
+    torch.manual_seed(0)
+    timm_model = build_model(base, 3, 10, (32, 32))
+    assert ours.conv_stem.stride == (1, 1) and timm_model.conv_stem.stride == (2, 2)
+    ours.conv_stem.stride = (2, 2)
+    # the same network and the same initialization otherwise: equal logits once the stride is back
+    assert ours.state_dict().keys() == timm_model.state_dict().keys()
+    for key, value in ours.state_dict().items():
+        assert torch.equal(value, timm_model.state_dict()[key]), key
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(ours.eval()(x), timm_model.eval()(x))
+
+
+@pytest.mark.parametrize("arch", CIFAR_RESNETS)
+def test_cifar_resnets_refuse_images_too_small_for_their_stages(arch: str) -> None:
+    with pytest.raises(ValueError, match=f"arch '{arch}' needs images of at least 8x8"):
+        build_model(arch, 3, 10, (4, 4))
