@@ -220,13 +220,29 @@ def _rows() -> tuple[Published, ...]:
 PUBLISHED: tuple[Published, ...] = _rows()
 
 
+# The network name the paper prints for each arch we run (published rows are keyed by it): the
+# experiments run CIFAR-style variants on 28-96 px images (see search_spaces/zeta_paper.py).
+PAPER_ARCH: Mapping[str, str] = {
+    "cifar_resnet18": "resnet18",
+    "cifar_resnet50": "resnet50",
+    "cifar_mobilenetv2_100": "mobilenetv2_100",
+    "cifar_efficientnet_b0": "efficientnet_b0",
+}
+
+
+def paper_arch(arch: str) -> str:
+    """The name under which the papers print `arch`'s numbers."""
+    return PAPER_ARCH.get(arch, arch)
+
+
 def published(table: str, dataset: str | None = None, arch: str | None = None,
               variant: str | None = None, metric: str | None = None) -> list[Published]:
     """The published rows of one experiment (e.g. "zeta-table6"), optionally filtered.
 
     An experiment without published numbers (a figure, a user's own experiment) gives []. Filters
     match exactly; `metric` must be one of METRICS (a misspelt metric would otherwise silently match
-    nothing), else ValueError naming the choices.
+    nothing), else ValueError naming the choices. `arch` is ours (`cifar_resnet18` finds the paper's
+    `resnet18` rows, see `paper_arch`).
     """
     if metric is not None and metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
@@ -234,7 +250,7 @@ def published(table: str, dataset: str | None = None, arch: str | None = None,
         p for p in PUBLISHED
         if p.table == table
         and (dataset is None or p.dataset == dataset)
-        and (arch is None or p.arch == arch)
+        and (arch is None or p.arch == paper_arch(arch))
         and (variant is None or p.variant == variant)
         and (metric is None or p.metric == metric)
     ]

@@ -23,19 +23,14 @@ from __future__ import annotations
 
 from search_spaces import methods as m
 from search_spaces.experiment import Bayesian, Experiment, Grid, Method, Param
+from search_spaces.published import paper_arch
 
 # Images up to this edge (px) run CIFAR-style networks, larger ones timm's ImageNet networks.
 CIFAR_STYLE_MAX_PX = 96
 RESNET18_SMALL = "cifar_resnet18"  # MedMNIST's ResNet-18 (28); the mixup code's stem, see workloads.models
 # The network name the paper prints for each arch, under which published numbers are keyed.
-PUBLISHED_ARCH = {
-    "cifar_resnet18": "resnet18",
-    "cifar_resnet50": "resnet50",
-    "cifar_mobilenetv2_100": "mobilenetv2_100",
-    "cifar_efficientnet_b0": "efficientnet_b0",
-    "resnet18": "resnet18",
-    "resnet50": "resnet50",
-}
+PUBLISHED_ARCH = {arch: paper_arch(arch) for arch in ("cifar_resnet18", "cifar_resnet50", "cifar_mobilenetv2_100",
+                                                       "cifar_efficientnet_b0", "resnet18", "resnet50")}
 
 # Table 4: the 28-96 px sets on the CIFAR-style ResNet-18, Imagenette / Imagewoof (224 px) on timm's
 NATURAL_NATIVE = ("cifar10", "cifar100", "fashion-mnist", "stl10")

@@ -38,7 +38,8 @@ def test_precedence_fixed_then_smoke_then_set():
 def test_smoke_maps_every_arch_to_a_small_model_and_drops_the_duplicates():
     full = grid(plan_experiment(get_experiment("zeta-table5")))
     smoke = grid(plan_experiment(get_experiment("zeta-table5"), smoke=True))
-    assert {c["arch"] for c in full.configs} == {"resnet18", "resnet50", "mobilenetv2_100", "efficientnet_b0"}
+    assert {c["arch"] for c in full.configs} == {"cifar_resnet18", "cifar_resnet50", "cifar_mobilenetv2_100",
+                                                 "cifar_efficientnet_b0"}
     assert {c["arch"] for c in smoke.configs} == {"small_cnn"}
     assert smoke.num_trials == 2 * 2  # datasets x methods, one seed, archs collapsed
 

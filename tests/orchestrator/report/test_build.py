@@ -12,7 +12,7 @@ from orchestrator.report.build import build_report
 from orchestrator.report.significance import consistency_mark, welch_p_from_stats
 from orchestrator.workdir import WorkDir
 from search_spaces.published import published
-from search_spaces.zeta_paper import NATURAL
+from search_spaces.zeta_paper import NATURAL_NATIVE
 from tests.orchestrator.fakes import grid_rows, metrics, write_trials
 
 T4_BASE = {"erm": 0.94, "mixup": 0.95, "zeta-2.4": 0.956, "zeta-2.8": 0.952, "zeta-4.0": 0.947}
@@ -68,10 +68,10 @@ def table4(tmp_path):
     """zeta-table4 with a subset of cells: cifar10 complete, cifar100 with 2 seeds of erm and mixup
     plus one running and one failed trial, every other dataset not started."""
     rng = np.random.default_rng(4)
-    rows = grid_rows("table4", [("cifar10", "resnet18", v) for v in T4_BASE], range(3), T4_BASE, rng)
-    rows += grid_rows("table4", [("cifar100", "resnet18", v) for v in ("erm", "mixup")], range(2), T4_BASE, rng)
-    rows += grid_rows("table4", [("cifar100", "resnet18", "zeta-2.8")], [0], T4_BASE, rng, status="RUNNING")
-    failed = grid_rows("table4", [("cifar100", "resnet18", "zeta-4.0")], [0], T4_BASE, rng, status="ERROR")
+    rows = grid_rows("table4", [("cifar10", "cifar_resnet18", v) for v in T4_BASE], range(3), T4_BASE, rng)
+    rows += grid_rows("table4", [("cifar100", "cifar_resnet18", v) for v in ("erm", "mixup")], range(2), T4_BASE, rng)
+    rows += grid_rows("table4", [("cifar100", "cifar_resnet18", "zeta-2.8")], [0], T4_BASE, rng, status="RUNNING")
+    failed = grid_rows("table4", [("cifar100", "cifar_resnet18", "zeta-4.0")], [0], T4_BASE, rng, status="ERROR")
     failed[0]["error"] = "FloatingPointError: non-finite training loss"
     workdir = WorkDir.at(tmp_path / "runs")
     full = write_trials(workdir, "zeta-table4", rows + failed)
@@ -81,7 +81,9 @@ def table4(tmp_path):
 def test_table4_cells_are_mean_and_std_over_seeds_in_paper_order(table4):
     _, frame, report = table4
     table = md_table(report.markdown, "### table4: test_err")
-    assert list(table) == list(NATURAL)  # the paper's row order, every planned dataset shown
+    assert list(table) == list(NATURAL_NATIVE)  # the paper's row order, every planned dataset shown
+    # Imagenette and Imagewoof (224 px, timm's ResNet-18) are a stage and a table of their own.
+    assert list(md_table(report.markdown, "### table4-224px: test_err")) == ["imagenette", "imagewoof"]
     for variant in T4_BASE:
         mean, std = stats(frame, "test_err", dataset="cifar10", variant=variant)
         assert plain(table["cifar10"][variant]).startswith(f"{mean * 100:.2f} ± {std * 100:.2f}")
@@ -104,13 +106,13 @@ def test_table4_relative_improvement_over_mixup_and_best_bold_second_underlined(
 
 def test_table4_published_numbers_and_differences_are_beside_ours(table4):
     _, frame, report = table4
-    table = md_table(report.markdown, "### table4: test_err")
-    for dataset in ("cifar10", "imagewoof"):
+    table = {**md_table(report.markdown, "### table4: test_err"), **md_table(report.markdown, "### table4-224px: test_err")}
+    for dataset, arch in (("cifar10", "cifar_resnet18"), ("imagewoof", "resnet18")):
         for variant in T4_BASE:
-            pub = published("zeta-table4", dataset, "resnet18", variant, "test_err")[0]
+            pub = published("zeta-table4", dataset, arch, variant, "test_err")[0]
             assert table[dataset][f"{variant} (published)"] == f"{pub.value * 100:.2f} ± {pub.std * 100:.2f}"
     mean, std = stats(frame, "test_err", dataset="cifar10", variant="zeta-2.4")
-    row = published("zeta-table4", "cifar10", "resnet18", "zeta-2.4", "test_err")[0]
+    row = published("zeta-table4", "cifar10", "cifar_resnet18", "zeta-2.4", "test_err")[0]
     pub = row.value
     mark = consistency_mark(welch_p_from_stats(mean, std, 3, row.value, row.std))  # the paper's 3 runs
     assert mark and table["cifar10"]["zeta-2.4 Δ"] == f"{(mean - pub) * 100:+.2f} {mark}"
@@ -130,7 +132,7 @@ def test_table4_marks_incomplete_running_missing_and_failed(table4):
     assert table["cifar100"]["zeta-2.8"] == "running"
     assert table["cifar100"]["zeta-4.0"] == "missing"  # its only trial failed
     assert table["stl10"]["erm"] == "missing"
-    assert "## table4: 5 of 30 cells complete" in report.markdown
+    assert "## table4: 5 of 20 cells complete" in report.markdown and "## table4-224px: 0 of 10 cells" in report.markdown
     assert "cifar100 × erm: 2/3 seeds (incomplete)" in report.markdown
     assert "cifar100 × zeta-2.8: 0/3 seeds (running)" in report.markdown
     assert "non-finite training loss" in report.markdown
@@ -152,18 +154,18 @@ def test_report_files_are_in_its_directory_and_the_index_links_them(table4):
 def test_table5_rows_are_dataset_and_arch_and_improvement_is_over_cutmix(tmp_path):
     rng = np.random.default_rng(5)
     base = {"cutmix": 0.95, "cutmix+zeta": 0.96}
-    cells = [(d, a, v) for d in ("cifar10", "cifar100") for a in ("resnet18", "resnet50", "mobilenetv2_100",
-                                                                  "efficientnet_b0") for v in base]
+    archs = ("cifar_resnet18", "cifar_resnet50", "cifar_mobilenetv2_100", "cifar_efficientnet_b0")
+    cells = [(d, a, v) for d in ("cifar10", "cifar100") for a in archs for v in base]
     workdir = WorkDir.at(tmp_path)
     frame = pd.DataFrame(write_trials(workdir, "zeta-table5", grid_rows("table5", cells, range(3), base, rng)))
     report = build_report("zeta-table5", workdir)
     table = md_table(report.markdown, "### table5: test_err")
-    assert list(table)[:2] == ["cifar10 / resnet18", "cifar10 / resnet50"] and len(table) == 8
-    a, _ = stats(frame, "test_err", dataset="cifar100", arch="mobilenetv2_100", variant="cutmix")
-    b, sb = stats(frame, "test_err", dataset="cifar100", arch="mobilenetv2_100", variant="cutmix+zeta")
-    cell = table["cifar100 / mobilenetv2_100"]
+    assert list(table)[:2] == ["cifar10 / cifar_resnet18", "cifar10 / cifar_resnet50"] and len(table) == 8
+    a, _ = stats(frame, "test_err", dataset="cifar100", arch="cifar_mobilenetv2_100", variant="cutmix")
+    b, sb = stats(frame, "test_err", dataset="cifar100", arch="cifar_mobilenetv2_100", variant="cutmix+zeta")
+    cell = table["cifar100 / cifar_mobilenetv2_100"]
     assert plain(cell["cutmix+zeta"]) == f"{b * 100:.2f} ± {sb * 100:.2f} ({-(b - a) / a * 100:+.1f}%)"
-    pub = published("zeta-table5", "cifar100", "mobilenetv2_100", "cutmix+zeta", "test_err")[0]
+    pub = published("zeta-table5", "cifar100", "cifar_mobilenetv2_100", "cutmix+zeta", "test_err")[0]
     assert cell["cutmix+zeta (published)"] == "28.31 ± 0.25" == f"{pub.value * 100:.2f} ± {pub.std * 100:.2f}"
     # fabricated errors near 50 % are far from the paper's 28.31 ± 0.25: not consistent
     assert cell["cutmix+zeta Δ"] == f"{(b - pub.value) * 100:+.2f} ✗"

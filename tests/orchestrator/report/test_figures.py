@@ -103,7 +103,7 @@ def test_fig10_sweep_draws_parallel_coordinates_per_bayesian_stage(tmp_path):
     assert_png(report.directory / "sweep-cifar10-parallel.png")
     below = int((gammas < GAMMA_MIN).sum())
     assert f"{below} of 14 trials have γ < {GAMMA_MIN} (grey)" in report.markdown
-    assert "sweep-cifar10: Bayesian sweep on cifar10 / resnet18, 14 of 200 trials finished" in report.markdown
+    assert "sweep-cifar10: Bayesian sweep on cifar10 / cifar_resnet18, 14 of 200 trials finished" in report.markdown
     assert "Other trials: 1 stopped early." in report.markdown
     assert "1 finished trials: not enough to plot." in report.markdown
     assert not (report.directory / "sweep-cifar100-parallel.html").exists()
@@ -113,14 +113,19 @@ def test_fig10_sweep_draws_parallel_coordinates_per_bayesian_stage(tmp_path):
 def fig9(tmp_path):
     """zeta-fig9 where manifold mixup beats ζ-mixup on cifar10 only; pathmnist's manifold cell missing."""
     rng = np.random.default_rng(9)
-    cells = [(d, "resnet18", v) for d in FIG9_NATURAL + FIG9_MEDMNIST for v in ("zeta-2.8", "manifold-mixup")
-             if not (d == "pathmnist" and v == "manifold-mixup")]
-    cells += [(d, a, v) for d in FIG9_SKIN for a in ("resnet18", "resnet50") for v in ("zeta-2.8", "manifold-mixup")]
+    pair = ("zeta-2.8", "manifold-mixup")
+    # The stages as zeta_paper declares them: CIFAR on PreActResNet-18, MedMNIST on the CIFAR-style
+    # ResNet-18, skin on timm's ResNet-18 and ResNet-50.
+    stages = [("cifar", d, "cifar_preact_resnet18") for d in FIG9_NATURAL]
+    stages += [("medmnist", d, "cifar_resnet18") for d in FIG9_MEDMNIST]
+    stages += [("skin", d, a) for d in FIG9_SKIN for a in ("resnet18", "resnet50")]
     rows = []
-    for dataset, arch, variant in cells:
-        better = (variant == "manifold-mixup") == (dataset == "cifar10")
-        rows += grid_rows("natural-medmnist" if arch == "resnet18" and dataset not in FIG9_SKIN else "skin",
-                          [(dataset, arch, variant)], range(3), {variant: 0.9 if better else 0.85}, rng)
+    for stage, dataset, arch in stages:
+        for variant in pair:
+            if dataset == "pathmnist" and variant == "manifold-mixup":
+                continue
+            better = (variant == "manifold-mixup") == (dataset == "cifar10")
+            rows += grid_rows(stage, [(dataset, arch, variant)], range(3), {variant: 0.9 if better else 0.85}, rng)
     workdir = WorkDir.at(tmp_path)
     frame = pd.DataFrame(write_trials(workdir, "zeta-fig9", rows))
     return frame, build_report("zeta-fig9", workdir)
@@ -130,7 +135,7 @@ def test_fig9_pairs_zeta_and_manifold_mixup_per_metric_and_dataset(fig9):
     frame, report = fig9
     text = assert_offline_html(report.directory / "paired.html")
     for metric in ("acc", "bacc", "f1_micro", "f1_macro", "auc"):
-        for dataset, arch in (("cifar10", "resnet18"), ("msk", "resnet50")):
+        for dataset, arch in (("cifar10", "cifar_preact_resnet18"), ("msk", "resnet50")):
             row = dataset if dataset in FIG9_NATURAL else f"{dataset} / {arch}"
             for variant in ("zeta-2.8", "manifold-mixup"):
                 mean, _, _ = stats(frame, f"test_{metric}", dataset=dataset, arch=arch, variant=variant)
