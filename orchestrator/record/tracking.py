@@ -57,6 +57,7 @@ class Tracking:
         self.artifact_root = artifact_root  # None with a tracking server: the server decides
         self.client = MlflowClient(tracking_uri)
         self._child_runs: dict[tuple[str, str], str] = {}
+        self._experiment_of: dict[str, str] = {}  # parent run id -> its experiment id
 
     @classmethod
     def for_workdir(cls, tracking_uri: str, workdir: WorkDir) -> "Tracking":
@@ -129,16 +130,21 @@ class Tracking:
         cached = self._child_runs.get((parent_run_id, trial_id))
         if cached:
             return cached, False
-        parent = self.client.get_run(parent_run_id)
-        existing = self._search_child(parent.info.experiment_id, parent_run_id, trial_id)
+        experiment_id = self.parent_experiment(parent_run_id)
+        existing = self._search_child(experiment_id, parent_run_id, trial_id)
         if existing:
             run_id, created = existing.info.run_id, False
             if existing.info.status != RUN_RUNNING:
                 self.client.update_run(run_id, status=RUN_RUNNING)
         else:
-            run_id, created = self.create_child(parent.info.experiment_id, parent_run_id, trial_id, run_name, tags, params), True
+            run_id, created = self.create_child(experiment_id, parent_run_id, trial_id, run_name, tags, params), True
         self._child_runs[(parent_run_id, trial_id)] = run_id
         return run_id, created
+
+    def parent_experiment(self, parent_run_id: str) -> str:
+        if parent_run_id not in self._experiment_of:
+            self._experiment_of[parent_run_id] = self.client.get_run(parent_run_id).info.experiment_id
+        return self._experiment_of[parent_run_id]
 
     def create_child(self, experiment_id: str, parent_run_id: str, trial_id: str, run_name: str,
                      tags: Mapping[str, Any], params: Mapping[str, Any]) -> str:
@@ -154,16 +160,14 @@ class Tracking:
         cached = self._child_runs.get((parent_run_id, trial_id))
         if cached:
             return cached
-        parent = self.client.get_run(parent_run_id)
-        existing = self._search_child(parent.info.experiment_id, parent_run_id, trial_id)
+        existing = self._search_child(self.parent_experiment(parent_run_id), parent_run_id, trial_id)
         return existing.info.run_id if existing else None
 
     def children(self, parent_run_id: str) -> list[Any]:
         """Every (not deleted) child run of a parent, all pages."""
-        parent = self.client.get_run(parent_run_id)
         found, token = [], None
         while True:
-            page = self.client.search_runs([parent.info.experiment_id], filter_string=f"tags.`{PARENT_TAG}` = '{parent_run_id}'",
+            page = self.client.search_runs([self.parent_experiment(parent_run_id)], filter_string=f"tags.`{PARENT_TAG}` = '{parent_run_id}'",
                                            max_results=PAGE, page_token=token)
             found.extend(page)
             token = page.token
