@@ -82,11 +82,11 @@ def sync_mlflow(experiment: str, workdir: WorkDir, invocation: str | None = None
         record: Invocation | None = Invocation.load(workdir, experiment, invocation)
     except ValueError:
         record = None  # Parquet alone is enough
-    if invocation_trials(workdir.results, experiment, invocation).empty:
-        raise ValueError(f"no trials of {experiment!r} invocation {invocation} in {workdir.results}")
     uri = tracking_uri or (record.tracking_uri if record else workdir.default_tracking_uri())
     same_store = record is not None and uri == record.tracking_uri
     open_store(uri, experiment, workdir.root)
+    if invocation_trials(workdir.results, experiment, invocation).empty:
+        raise ValueError(f"no trials of {experiment!r} invocation {invocation} in {workdir.results} to sync")
     tracking = Tracking.for_workdir(uri, workdir)
     try:
         tracking.ping()
