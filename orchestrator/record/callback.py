@@ -33,7 +33,8 @@ from orchestrator.workdir import WorkDir
 log = logging.getLogger("mixbench")
 
 FLUSH_SECONDS = 1.0
-STAGE_DRAIN_S = 60.0  # at most this long at a stage's end for MLflow to catch up (not at all in an outage)
+STAGE_DRAIN_S = 60.0  # at most this long at a stage's end for MLflow to catch up (not at all in an outage);
+# what is left keeps going in the background during the next stage, and the run's end waits longer
 
 
 class TrialRecorder(Callback):
@@ -217,7 +218,7 @@ class TrialRecorder(Callback):
             self._trials.upsert(named)
             for row in named:
                 self._unnamed.pop(row["trial_id"], None)
-        if left:
+        if left and self._mlflow.worker.failing_for() > 0:  # else a slow server: the worker goes on
             log.warning("MLflow: %d calls of stage %s not delivered yet (%s); Parquet holds the record, "
                         "`mixbench sync-mlflow %s` rebuilds MLflow from it", left, self.stage,
                         self._mlflow.worker.status(), self.experiment)

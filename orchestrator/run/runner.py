@@ -18,7 +18,8 @@ from orchestrator.workdir import WorkDir
 from search_spaces import get_experiment
 
 PARENT_WAIT_S = 30.0  # for a new parent run's id at the start (not at all while MLflow is failing)
-FINAL_DRAIN_S = 120.0  # for MLflow to take the last calls (not at all while MLflow is failing)
+FINAL_DRAIN_S = 600.0  # for MLflow to take the last calls: a slow server's backlog, never a dead one's
+# (the drain ends once MLflow has been failing for the worker's `outage_s`)
 
 
 @dataclass
