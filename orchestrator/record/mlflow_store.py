@@ -11,7 +11,9 @@ only delays noticing an outage. `configure_http` sets, for this process, unless 
     MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR=1    seconds, doubled per retry (urllib3: 0 s, then 2 s)
 
 so a call to a refused port fails in about 2 s, to a silent one in about 35 s. MLflow reads these
-at each request, so setting them before the first call is enough.
+at each request, so setting them before the first call is enough. It also sets
+`MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT=true`: with a tracking server, ending a run otherwise
+fetches the run once more and prints two "View run ... at: URL" lines, for every trial.
 
 Schema. The first client of a new SQLite file creates MLflow's tables (and runs its migrations);
 two processes doing that at once collide (`table model_version_tags already exists`). The first
@@ -32,6 +34,7 @@ HTTP_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
 }
 
 
@@ -97,7 +100,7 @@ def open_store(tracking_uri: str, experiment: str = "NAME", workdir: Path | None
 def damaged_store_message(path: Path, exc: BaseException, experiment: str, workdir: Path | None) -> str:
     reason = first_line(exc)
     where = f" --workdir {workdir}" if workdir is not None else ""
-    if isinstance(exc, OSError) and not path.exists():
+    if not path.exists():
         return f"cannot create the MLflow store {path}: {reason}"
     return (f"the MLflow store {path} cannot be read ({reason}); Parquet holds the record: move it aside "
             f"(mv {path} {path}.damaged) and rebuild it with `mixbench sync-mlflow {experiment}{where}`")
