@@ -24,6 +24,7 @@ ready for every later client.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,9 +44,11 @@ class TrackingStoreError(OSError):
 
 
 def configure_http() -> None:
-    """Short MLflow HTTP timeouts and few retries for this process (user settings win)."""
+    """Short MLflow HTTP timeouts and few retries for this process (user settings win). urllib3's
+    line per retried request is silenced: the worker says in one line that MLflow is failing."""
     for name, value in HTTP_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
 
 
 def display_uri(tracking_uri: str) -> str:

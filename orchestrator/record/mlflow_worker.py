@@ -9,8 +9,10 @@ no permission, a bug), and a call that keeps failing while the store answers a p
 but rejects this request). Parquet is the record, so whatever a dropped call would have written is
 rebuilt by `mixbench sync-mlflow` (`mlflow_sync`).
 
-`drain(timeout)` waits for the queue to empty, at most `timeout` seconds, and not at all once MLflow
-has been failing for `outage_s`: an outage costs a stage no more than that. What is left keeps
+`drain(timeout)` waits for the queue to empty, at most `timeout` seconds, and no longer once MLflow
+has been failing for `outage_s` and has failed once more since the drain began (a drain cuts the
+backoff short, so a server that has just come back is noticed at once): an outage costs a stage
+one attempt (about 2 s against a refused port, 35 s against a silent one). What is left keeps
 trying in the background while the run goes on and is lost when the process ends.
 """
 from __future__ import annotations
@@ -73,7 +75,9 @@ class MlflowWorker:
         self._cond = threading.Condition()
         self._closed = False
         self._failing_since: float | None = None
+        self._last_failure = float("-inf")
         self._announced = False
+        self._poked = False
         self.delivered = 0
         self.dropped = 0
         self._thread = threading.Thread(target=self._loop, name=f"mixbench-{name}", daemon=True)
@@ -104,13 +108,18 @@ class MlflowWorker:
         return task.result
 
     def wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
-        """Wait until `predicate()` holds, at most `timeout` seconds and not while MLflow has been
-        failing for `outage_s`; returns whether it holds."""
-        deadline = time.monotonic() + timeout
+        """Wait until `predicate()` holds, at most `timeout` seconds, and no longer once MLflow has
+        been failing for `outage_s` and has failed again since the wait began; returns whether it
+        holds. A wait during an outage makes the worker try again now instead of after its backoff."""
+        started = time.monotonic()
+        deadline = started + timeout
         with self._cond:
+            self._poked = True
+            self._cond.notify_all()
             while not predicate():
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._closed or self.failing_for() >= self.outage_s:
+                down = self.failing_for() >= self.outage_s and self._last_failure >= started
+                if remaining <= 0 or self._closed or down:
                     break
                 self._cond.wait(min(remaining, 0.5))
             return predicate()
@@ -171,8 +180,9 @@ class MlflowWorker:
                 if self._run(task) is not None:  # MLflow answers, this call fails: it is the call
                     self._finish(task, error=task.error, dropped=True, store_answers=True)
                 continue
-            with self._cond:
-                self._cond.wait_for(lambda: self._closed, timeout=self.backoff_delay(task.attempts))
+            with self._cond:  # a poke (a drain began) cuts the backoff short
+                self._cond.wait_for(lambda: self._closed or self._poked, timeout=self.backoff_delay(task.attempts))
+                self._poked = False
 
     def _run(self, task: Task) -> BaseException | None:
         """One attempt; on success the task leaves the queue."""
@@ -200,8 +210,9 @@ class MlflowWorker:
 
     def _failing(self, exc: BaseException) -> None:
         with self._cond:
+            self._last_failure = time.monotonic()
             if self._failing_since is None:
-                self._failing_since = time.monotonic()
+                self._failing_since = self._last_failure
             elif not self._announced:  # the second failure in a row: an outage, not a blip
                 self._announced = True
                 log.warning("MLflow (%s) is failing: %s; its calls wait and retry in the background, "

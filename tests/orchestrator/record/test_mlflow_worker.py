@@ -98,7 +98,7 @@ def test_an_outage_keeps_every_call_in_order_and_delivers_them_when_mlflow_is_ba
     runs = invocation_runs(server.url, workdir, "outage", "inv-1")
     runs.worker.backoff_s, runs.worker.max_backoff_s, runs.worker.outage_s = 0.2, 2.0, 3.0
     runs.start_parent("outage inv-1", {})
-    assert runs.parent_run_id(timeout=300)
+    assert runs.drain(timeout=300) == 0 and runs.parent_run_id()
 
     server.kill()
     config = {"dataset": "digits", "variant": "erm", "seed": 0, "lr": 0.1}
