@@ -26,6 +26,7 @@ from orchestrator.record.status import RUN_RUNNING
 from orchestrator.record.tracking import MetricRow, Tracking, reference_key
 from orchestrator.workdir import WorkDir
 
+
 class Connection:
     """One tracking URI's store, opened (schema, timeouts) on first use, in the worker thread."""
 
