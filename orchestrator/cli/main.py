@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 from orchestrator.cli.options import add_workdir
 from orchestrator.cli.overrides import parse_sets
+from orchestrator.record.mlflow_store import TrackingStoreError
 from orchestrator.workdir import WorkDir
 
 USAGE_ERROR = 2
@@ -59,6 +60,12 @@ def build_parser() -> Parser:
     resume.add_argument("--verbose", action="store_true", help="Ray Tune's own status tables and the workers' output")
     resume.add_argument("--tracking-uri", help="the run's tracking URI with its credentials (never stored)")
     add_workdir(resume)
+
+    sync = commands.add_parser("sync-mlflow", help="rebuild a run's MLflow runs and metrics from Parquet")
+    sync.add_argument("name")
+    sync.add_argument("--invocation", help="which run of NAME (default: the latest)")
+    sync.add_argument("--tracking-uri", help="MLflow tracking URI (default: the one the run used)")
+    add_workdir(sync)
 
     report = commands.add_parser("report", help="tables and plots from the Parquet results")
     report.add_argument("name")
@@ -141,6 +148,13 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync_mlflow(args: argparse.Namespace) -> int:
+    from orchestrator.record.mlflow_sync import sync_mlflow
+
+    print(sync_mlflow(args.name, WorkDir.at(args.workdir), args.invocation, args.tracking_uri).summary())
+    return 0
+
+
 def print_summary(summary: Any) -> None:
     report_md = summary.report_dir / "report.md"
     print(report_md.read_text())
@@ -213,7 +227,7 @@ def cmd_gemix(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "plan": cmd_plan, "resume": cmd_resume, "report": cmd_report,
-            "train": cmd_train, "ui": cmd_ui, "data": cmd_data, "gemix": cmd_gemix}
+            "train": cmd_train, "ui": cmd_ui, "data": cmd_data, "gemix": cmd_gemix, "sync-mlflow": cmd_sync_mlflow}
 
 
 ENVIRONMENT_ERROR = 1
@@ -246,6 +260,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE_ERROR
     except FloatingPointError as exc:  # `mixbench train` diverged (in a sweep, Tune records it per trial)
         print(f"mixbench: error: {exc}; try a smaller lr", file=sys.stderr)
+        return ENVIRONMENT_ERROR
+    except TrackingStoreError as exc:  # a damaged mlflow.db, an unreachable tracking server: its own line
+        if debug:
+            raise
+        print(f"mixbench: error: {one_line(exc)}", file=sys.stderr)
         return ENVIRONMENT_ERROR
     except KeyboardInterrupt:
         print("mixbench: interrupted; `mixbench resume NAME` continues a run", file=sys.stderr)

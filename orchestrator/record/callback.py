@@ -5,7 +5,9 @@ FLUSH_SECONDS (each write rewrites the table file, so one write per result would
 epoch); rows a killed driver had not flushed yet are recovered from Ray's own per-trial result
 logs when the stage starts again (`reconcile`), so nothing reported is lost. Each (trial, epoch)
 row is written once, also across retries and `mixbench resume`. MLflow is for the comparison UI:
-metrics are logged in batches, and an MLflow outage warns instead of taking the sweep down.
+every MLflow call is queued for a background worker (`mlflow_runs`), so a slow or dead tracking
+server never holds up Tune's loop; a stage ends by draining that queue for a bounded time, and
+`mixbench sync-mlflow` / `resume` rebuild from Parquet whatever MLflow missed.
 """
 from __future__ import annotations
 
@@ -23,13 +25,16 @@ from orchestrator.record.ray_logs import epoch_row, logged_epochs, split_result
 from orchestrator.record.results import epochs_table, higher_is_better, is_metric, trial_name, trials_table
 from orchestrator.record.status import (ERROR, LOST, RUN_FAILED, RUN_FINISHED, RUN_KILLED, RUNNING, STOPPED_EARLY,
                                         TERMINATED)
-from orchestrator.record.tracking import Tracking
+from orchestrator.record.mlflow_runs import InvocationRuns, invocation_runs
+from orchestrator.record.mlflow_sync import RETRIES_TAG
+from orchestrator.record.tracking import RUN_TAG_KEYS, child_tags  # noqa: F401 (RUN_TAG_KEYS: its old home)
 from orchestrator.workdir import WorkDir
 
 log = logging.getLogger("mixbench")
 
-RUN_TAG_KEYS = ("dataset", "variant", "method", "arch", "seed")
 FLUSH_SECONDS = 1.0
+STAGE_DRAIN_S = 60.0  # at most this long at a stage's end for MLflow to catch up (not at all in an outage);
+# what is left keeps going in the background during the next stage, and the run's end waits longer
 
 
 class TrialRecorder(Callback):
@@ -48,10 +53,11 @@ class TrialRecorder(Callback):
         self._runtime_reset()
 
     def _runtime_reset(self) -> None:
-        self._tracking: Tracking | None = None
-        self._run_ids: dict[str, str] = {}
+        self._mlflow: InvocationRuns | None = None
+        self._opened: set[str] = set()
+        self._unnamed: dict[str, dict[str, Any]] = {}  # trials rows written before their run was open
         self._logged_step: dict[str, int] = {}
-        self._pending: dict[str, list[tuple[int, dict[str, float]]]] = {}
+        self._pending: dict[str, list[tuple[int, dict[str, float], float | None]]] = {}
         self._epoch_rows: list[dict[str, Any]] = []
         self._last_flush = 0.0
         self._started: dict[str, float] = {}
@@ -69,38 +75,23 @@ class TrialRecorder(Callback):
     # -- Tune hooks -------------------------------------------------------------------------
 
     def setup(self, **info: Any) -> None:
-        self._tracking = Tracking.for_workdir(self.tracking_uri, self.workdir)
+        self._mlflow = invocation_runs(self.tracking_uri, self.workdir, self.experiment, self.invocation,
+                                       self.parent_run_id)
         self._epochs = epochs_table(self.workdir.results)
         self._trials = trials_table(self.workdir.results)
         self.reconcile()
 
     def reconcile(self) -> int:
         """Write what Ray logged but a killed driver had not flushed yet: the missing Parquet epoch
-        rows, and the missing epochs of each trial's MLflow metrics. Returns the rows added."""
+        rows, then (queued) the MLflow runs of those trials synced from Parquet. Returns the rows added."""
         if not self.stage_path:
             return 0
         base = {"experiment": self.experiment, "invocation": self.invocation, "stage": self.stage}
         logged = logged_epochs(Path(self.stage_path), base)
         added = self._epochs.insert([row for row, _, _ in logged])
-        if self._tracking is not None:
-            by_trial: dict[str, list[tuple[int, dict[str, float]]]] = {}
-            for row, epoch, numbers in logged:
-                by_trial.setdefault(row["trial_id"], []).append((epoch, numbers))
-            for trial_id, rows in by_trial.items():
-                self._recover_metrics(trial_id, rows)
+        if self._mlflow is not None and added:
+            self._mlflow.sync(trial_ids={row["trial_id"] for row, _, _ in logged})
         return added
-
-    def _recover_metrics(self, trial_id: str, rows: list[tuple[int, dict[str, float]]]) -> None:
-        try:
-            run_id = self._tracking.find_child_run(self.parent_run_id, trial_id)
-            if run_id is None:
-                return  # opened when the trial starts again
-            last = self._tracking.last_step(run_id)
-            missing = sorted((epoch, numbers) for epoch, numbers in dict(rows).items() if epoch > last)
-            if missing:
-                self._tracking.log_metrics(run_id, missing)
-        except Exception as exc:
-            log.warning("MLflow: could not recover the metrics of trial %s: %s", trial_id, exc)
 
     def on_trial_start(self, iteration: int, trials: list, trial, **info: Any) -> None:
         self._started.setdefault(trial.trial_id, time.time())
@@ -108,10 +99,11 @@ class TrialRecorder(Callback):
         self._trials.upsert([self._trial_row(trial, RUNNING, run_id)])
 
     def on_trial_result(self, iteration: int, trials: list, trial, result: dict, **info: Any) -> None:
+        self._ensure_run(trial)  # a trial restored without a start still gets its run
         row, epoch, numbers = epoch_row(self._row_base(trial), result)
         self._epoch_rows.append(row)
         if epoch > self._logged_step.get(trial.trial_id, 0):
-            self._pending.setdefault(trial.trial_id, []).append((epoch, numbers))
+            self._pending.setdefault(trial.trial_id, []).append((epoch, numbers, row.get("timestamp")))
             self._logged_step[trial.trial_id] = epoch
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
@@ -121,14 +113,14 @@ class TrialRecorder(Callback):
     def on_checkpoint(self, iteration: int, trials: list, trial, checkpoint, **info: Any) -> None:
         """Pictures a trainable puts in its checkpoint (e.g. the GAN's per-class sample grid) go to
         the trial's MLflow run, one per checkpoint, so the UI shows training progress."""
-        run_id = self._run_ids.get(trial.trial_id)
-        pictures = sorted(Path(checkpoint.path).glob("*.png")) if run_id and checkpoint is not None else []
+        opened = trial.trial_id in self._opened
+        pictures = sorted(Path(checkpoint.path).glob("*.png")) if opened and checkpoint is not None else []
         for picture in pictures:
             try:
                 step = int((trial.last_result or {}).get("step", (trial.last_result or {}).get("epoch", 0)))
-                self._tracking.client.log_artifact(run_id, str(picture), f"{picture.stem}/{step:08d}")
-            except Exception as exc:
-                log.warning("MLflow: could not log %s of trial %s: %s", picture.name, trial.trial_id, exc)
+                self._mlflow.log_picture(trial.trial_id, picture.read_bytes(), picture.name, f"{picture.stem}/{step:08d}")
+            except (OSError, ValueError) as exc:
+                log.warning("MLflow: could not read %s of trial %s: %s", picture.name, trial.trial_id, exc)
 
     def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
         self._finish(trial, error=None)
@@ -140,6 +132,7 @@ class TrialRecorder(Callback):
         self._flush_all()
         self.reconcile()
         self._mark_lost({t.trial_id for t in trials})
+        self._drain_mlflow()
 
     def _mark_lost(self, known: set[str]) -> None:
         """A trial started after Tune's last state snapshot is unknown to a restored Tuner, which
@@ -154,11 +147,9 @@ class TrialRecorder(Callback):
             return
         note = "the driver stopped before Ray Tune saved this trial; its config ran again as another trial"
         self._trials.upsert([{**row, "status": LOST, "error": note} for row in stale.to_dict("records")])
-        for run_id in stale["mlflow_run_id"].dropna():
-            try:
-                self._tracking.end_run(run_id, RUN_KILLED)
-            except Exception as exc:
-                log.warning("MLflow: could not close run %s: %s", run_id, exc)
+        for stale_row in stale.to_dict("records"):
+            hint = stale_row.get("mlflow_run_id")
+            self._mlflow.end_run(stale_row["trial_id"], RUN_KILLED, hint if isinstance(hint, str) and hint else None)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -167,30 +158,18 @@ class TrialRecorder(Callback):
                 "trial_id": trial.trial_id, "trial_number": trial_number(trial), **trial.config}
 
     def _ensure_run(self, trial) -> str | None:
-        if trial.trial_id in self._run_ids:
-            return self._run_ids[trial.trial_id]
-        config = trial.config
-        tags = {"mixbench.experiment": self.experiment, "mixbench.invocation": self.invocation,
-                "mixbench.stage": self.stage,
-                **{f"mixbench.{k}": config.get(k) for k in RUN_TAG_KEYS}}
-        name = trial_name(config, trial.trial_id)
-        try:
-            run_id, last = self._tracking.child_run(self.parent_run_id, trial.trial_id, name, tags, config)
-        except Exception as exc:  # MLflow is the UI, not the record: keep the sweep going
-            log.warning("MLflow: could not open a run for trial %s: %s", trial.trial_id, exc)
-            return None
-        self._run_ids[trial.trial_id] = run_id
-        self._logged_step[trial.trial_id] = max(last, self._logged_step.get(trial.trial_id, 0))
-        return run_id
+        """Queue the opening of the trial's run (once per driver); its id if the worker has it yet."""
+        if trial.trial_id not in self._opened:
+            config = trial.config
+            tags = child_tags(self.experiment, self.invocation, self.stage, config)
+            self._mlflow.open_run(trial.trial_id, trial_name(config, trial.trial_id), tags, config)
+            self._opened.add(trial.trial_id)
+        return self._mlflow.run_id(trial.trial_id)
 
     def _flush(self, trial_id: str) -> None:
         rows = self._pending.pop(trial_id, [])
-        run_id = self._run_ids.get(trial_id)
-        if rows and run_id:
-            try:
-                self._tracking.log_metrics(run_id, rows)
-            except Exception as exc:
-                log.warning("MLflow: could not log metrics of trial %s: %s", trial_id, exc)
+        if rows and trial_id in self._opened:
+            self._mlflow.log_metrics(trial_id, rows)
 
     def _flush_rows(self) -> None:
         rows, self._epoch_rows = self._epoch_rows, []
@@ -203,25 +182,46 @@ class TrialRecorder(Callback):
         self._last_flush = time.time()
 
     def _finish(self, trial, error: str | None) -> None:
-        run_id = self._ensure_run(trial)
+        self._ensure_run(trial)
         self._flush_rows()  # the final and best metrics are read back from the table
         self._flush(trial.trial_id)
+        run_id = self._mlflow.run_id(trial.trial_id)
         row = self._trial_row(trial, ERROR if error else TERMINATED, run_id, error)
         if not error and row.get("epochs_done", 0) < planned_epochs(trial.config):
             row["status"] = STOPPED_EARLY
         self._trials.upsert([row])
-        if run_id:
+        if run_id is None:
+            self._unnamed[trial.trial_id] = row
+        self._close_run(trial, row["status"], error)
+
+    def _close_run(self, trial, status: str, error: str | None) -> None:
+        """Queue the trial's text outputs, its status, error and retry count as tags, and the run's end."""
+        _, texts = split_result(trial.last_result or {})
+        for key, text in texts.items():
             try:
-                _, texts = split_result(trial.last_result or {})
-                for key, text in texts.items():
-                    self._tracking.log_dict(run_id, json.loads(text), f"{key}.json")
-                tags = {"mixbench.status": row["status"]}
-                if error:
-                    tags["mixbench.error"] = error
-                self._tracking.set_tags(run_id, tags)
-                self._tracking.end_run(run_id, RUN_FAILED if error else RUN_FINISHED)
-            except Exception as exc:
-                log.warning("MLflow: could not close the run of trial %s: %s", trial.trial_id, exc)
+                self._mlflow.log_dict(trial.trial_id, json.loads(text), f"{key}.json")
+            except ValueError:
+                log.warning("MLflow: output %s of trial %s is not JSON; not logged", key, trial.trial_id)
+        tags = {"mixbench.status": status, RETRIES_TAG: int(getattr(trial, "num_failures", 0) or 0)}
+        if error:
+            tags["mixbench.error"] = error
+        self._mlflow.set_tags(trial.trial_id, tags)
+        self._mlflow.end_run(trial.trial_id, RUN_FAILED if error else RUN_FINISHED)
+
+    def _drain_mlflow(self) -> None:
+        """Give MLflow a bounded time to catch up; what is left keeps trying in the background and
+        is rebuilt from Parquet by `mixbench sync-mlflow` (or `resume`) if it never arrives."""
+        left = self._mlflow.drain(STAGE_DRAIN_S)
+        named = [{**row, "mlflow_run_id": self._mlflow.run_id(trial_id)} for trial_id, row in self._unnamed.items()
+                 if self._mlflow.run_id(trial_id)]
+        if named:  # the trials rows name the runs the worker opened after their trial ended
+            self._trials.upsert(named)
+            for row in named:
+                self._unnamed.pop(row["trial_id"], None)
+        if left and self._mlflow.worker.failing_for() > 0:  # else a slow server: the worker goes on
+            log.warning("MLflow: %d calls of stage %s not delivered yet (%s); Parquet holds the record, "
+                        "`mixbench sync-mlflow %s` rebuilds MLflow from it", left, self.stage,
+                        self._mlflow.worker.status(), self.experiment)
 
     def _trial_row(self, trial, status: str, run_id: str | None, error: str | None = None) -> dict[str, Any]:
         row = {**self._row_base(trial), "config": json.dumps(trial.config, sort_keys=True),

@@ -13,12 +13,17 @@ from typing import Any
 
 from orchestrator.plan.expand import StagePlan, plan_experiment
 from orchestrator.record.invocation import Invocation, RunOptions, new_invocation_id
+from orchestrator.record.results import invocation_trials
 from orchestrator.record.secrets import adopt, redact, strip
+from orchestrator.record.status import INVOCATION_FINISHED, INVOCATION_RUNNING, RUN_FINISHED
 from orchestrator.run.checks import check_ray_address, check_tracking_uri, check_workdir
 from orchestrator.run.data import LoadedData, load_for_plans
-from orchestrator.record.status import INVOCATION_FINISHED, INVOCATION_RUNNING, RUN_FINISHED, RUN_RUNNING
 from orchestrator.workdir import WorkDir
 from search_spaces import get_experiment
+
+PARENT_WAIT_S = 30.0  # for a new parent run's id at the start (not at all while MLflow is failing)
+FINAL_DRAIN_S = 600.0  # for MLflow to take the last calls: a slow server's backlog, never a dead one's
+# (the drain ends once MLflow has been failing for the worker's `outage_s`)
 
 
 @dataclass
@@ -78,30 +83,39 @@ def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False, tracki
 
 
 def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, Any], workdir: WorkDir, resume: bool) -> RunSummary:
+    """Open everything the run needs (the MLflow store, Ray and the cluster's resources, the data in the
+    object store) before marking anything RUNNING: a command that fails to start leaves a FINISHED
+    invocation and its parent run as they were. MLflow calls only queue on the background worker
+    (`mlflow_runs`): neither the start nor the end of a run waits on an unreachable tracking server for long."""
     from orchestrator.run.ray_cluster import init_ray, quiet_tune, require_resources
 
     quiet_tune(invocation.options.verbose)
     import ray
 
-    from orchestrator.record.tracking import Tracking
+    from orchestrator.record.mlflow_runs import close_worker, invocation_runs
+    from orchestrator.record.mlflow_store import display_uri, open_store
     from orchestrator.report.build import build_report
     from orchestrator.run.stage import run_stage
 
-    # Ray and the cluster's resources first: nothing is flipped to RUNNING before they answer.
+    open_store(invocation.tracking_uri, invocation.experiment, workdir.root)  # one line if mlflow.db is damaged
     init_ray(invocation.options.address, verbose=invocation.options.verbose)
     require_resources(invocation.options.cpus_per_trial, invocation.options.gpus_per_trial)
-    tracking = Tracking.for_workdir(invocation.tracking_uri, workdir)
-    if not invocation.parent_run_id:
-        invocation.parent_run_id = tracking.start_parent(
-            invocation.experiment, f"{invocation.experiment} {invocation.invocation}",
-            {"mixbench.invocation": invocation.invocation, "mixbench.smoke": str(invocation.options.smoke)},
-        )
-    else:
-        tracking.client.update_run(invocation.parent_run_id, status=RUN_RUNNING)
-    invocation.status = INVOCATION_RUNNING
-    invocation.save(workdir)
     # Each dataset enters the object store once per invocation; every stage and trial shares it.
     shared = {name: ray.put(arrays) for name, arrays in datasets.items()}
+    if resume:
+        invocation_trials(workdir.results, invocation.experiment, invocation.invocation)  # the results store reads
+
+    # Everything is open: from here on the invocation and its parent run are RUNNING.
+    runs = invocation_runs(invocation.tracking_uri, workdir, invocation.experiment, invocation.invocation,
+                           invocation.parent_run_id)
+    runs.start_parent(f"{invocation.experiment} {invocation.invocation}",
+                      {"mixbench.invocation": invocation.invocation, "mixbench.smoke": str(invocation.options.smoke)})
+    if resume:
+        runs.sync()  # what an outage or a crash kept from MLflow, rebuilt from Parquet in the background
+    if not invocation.parent_run_id:
+        invocation.parent_run_id = runs.parent_run_id(timeout=PARENT_WAIT_S) or ""
+    invocation.status = INVOCATION_RUNNING
+    invocation.save(workdir)
     trials = errored = 0
     for plan in plans:
         stage_path = workdir.invocation(invocation.experiment, invocation.invocation) / plan.stage
@@ -109,15 +123,21 @@ def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, 
         trials += len(grid)
         errored += sum(1 for result in grid if result.error is not None)
     invocation.status = INVOCATION_FINISHED
+    invocation.parent_run_id = runs.parent_run_id() or invocation.parent_run_id
     invocation.save(workdir)
     summary = RunSummary(invocation.experiment, invocation.invocation, workdir, invocation.tracking_uri,
                          invocation.parent_run_id, trials, errored)
     report = build_report(invocation.experiment, workdir, invocation=invocation.invocation)
     summary.report_dir = report.directory
     summary.outputs = report.files
-    try:
-        tracking.log_artifacts(invocation.parent_run_id, report.directory, "report")
-    except Exception as exc:  # the report is on disk either way
-        print(f"warning: could not attach the report to MLflow: {exc}")
-    tracking.end_run(invocation.parent_run_id, RUN_FINISHED)
+    runs.log_parent_artifacts(report.directory, "report")
+    if resume or runs.worker.dropped:
+        runs.sync(finished=True)  # fill what the worker gave up on, close what a crash left RUNNING
+    runs.end_parent(RUN_FINISHED)
+    left = runs.drain(FINAL_DRAIN_S)
+    if left:
+        print(f"warning: MLflow ({display_uri(invocation.tracking_uri)}) did not take {left} calls "
+              f"({runs.worker.status()}); Parquet holds the record: when MLflow is back, "
+              f"`mixbench sync-mlflow {invocation.experiment} --workdir {workdir.root}` rebuilds it")
+    close_worker(invocation.tracking_uri)
     return summary

@@ -23,6 +23,7 @@ from tests.orchestrator.conftest import mixbench
     (["train", "--dataset", "cifar11", "--method", "erm", "--arch", "small_cnn"], "unknown dataset 'cifar11'; valid choices:"),
     (["train", "--dataset", "digits", "--method", "zeta", "--arch", "small_cnn", "--set", "t=1"], "t"),
     (["resume", "demo"], "no run of experiment 'demo'"),
+    (["sync-mlflow", "demo"], "no run of experiment 'demo'"),
     (["plan", "demo", "--set", "lr=0"], "lr must be a number in (0.0, inf)"),
     (["plan", "nope"], "unknown experiment 'nope'; valid choices:"),
     (["report", "demo", "--compare", "/nonexistent/a", "/nonexistent/b"], "nonexistent"),

@@ -1,0 +1,115 @@
+"""Opening an MLflow store before anything uses it: short HTTP timeouts, the SQLite schema created
+under a lock, and a damaged `mlflow.db` reported in one line.
+
+Timeouts. MLflow's defaults (a 120 s timeout, 7 retries with exponential backoff) make one call to a
+dead server block for about four minutes. mixbench calls MLflow from a background worker that does
+its own backoff and keeps what it could not deliver (`mlflow_worker`), so MLflow's own patience
+only delays noticing an outage. `configure_http` sets, for this process, unless the user set them:
+
+    MLFLOW_HTTP_REQUEST_TIMEOUT=10          seconds per request (connect and read)
+    MLFLOW_HTTP_REQUEST_MAX_RETRIES=2       retries of a failed request
+    MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR=1    seconds, doubled per retry (urllib3: 0 s, then 2 s)
+
+so a call to a refused port fails in about 2 s, to a silent one in about 35 s. MLflow reads these
+at each request, so setting them before the first call is enough. It also sets
+`MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT=true`: with a tracking server, ending a run otherwise
+fetches the run once more and prints two "View run ... at: URL" lines, for every trial.
+
+Schema. The first client of a new SQLite file creates MLflow's tables (and runs its migrations);
+two processes doing that at once collide (`table model_version_tags already exists`). The first
+client in each process is therefore created here, holding an exclusive lock on `<db>.lock` beside
+the database (fcntl: released if the process dies), and the store, cached by MLflow per URI, is
+ready for every later client.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import unquote, urlparse
+
+HTTP_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+}
+
+
+class TrackingStoreError(OSError):
+    """The MLflow store cannot be used (the message is the one line shown to the user)."""
+
+
+def configure_http() -> None:
+    """Short MLflow HTTP timeouts and few retries for this process (user settings win). urllib3's
+    line per retried request is silenced: the worker says in one line that MLflow is failing."""
+    for name, value in HTTP_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+
+
+def display_uri(tracking_uri: str) -> str:
+    """The URI without credentials (`http://user:password@host` -> `http://host`), for messages."""
+    parsed = urlparse(tracking_uri)
+    if parsed.password is None and parsed.username is None:
+        return tracking_uri
+    return parsed._replace(netloc=parsed.netloc.rsplit("@", 1)[-1]).geturl()
+
+
+def sqlite_path(tracking_uri: str) -> Path | None:
+    """The database file of a `sqlite:///...` URI, None for any other store."""
+    parsed = urlparse(tracking_uri)
+    if parsed.scheme != "sqlite":
+        return None
+    return Path(unquote(parsed.path)) if parsed.path else None
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock on `path` (created if absent), released when the block ends or the
+    process dies."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def open_store(tracking_uri: str, experiment: str = "NAME", workdir: Path | None = None) -> None:
+    """Make `tracking_uri` usable by every later client of this process: HTTP timeouts set, a SQLite
+    schema created (under the lock) and read back. A store that cannot be read raises
+    TrackingStoreError naming the file and how to rebuild it from Parquet; a server is not
+    contacted here (the worker copes with one that is down)."""
+    configure_http()
+    path = sqlite_path(tracking_uri)
+    if path is None:
+        return
+    from mlflow.tracking import MlflowClient
+
+    try:
+        with file_lock(path.with_name(path.name + ".lock")):
+            MlflowClient(tracking_uri).search_experiments(max_results=1)
+    except TrackingStoreError:
+        raise
+    except Exception as exc:
+        raise TrackingStoreError(damaged_store_message(path, exc, experiment, workdir)) from None
+
+
+def damaged_store_message(path: Path, exc: BaseException, experiment: str, workdir: Path | None) -> str:
+    reason = first_line(exc)
+    where = f" --workdir {workdir}" if workdir is not None else ""
+    if not path.exists():
+        return f"cannot create the MLflow store {path}: {reason}"
+    return (f"the MLflow store {path} cannot be read ({reason}); Parquet holds the record: move it aside "
+            f"(mv {path} {path}.damaged) and rebuild it with `mixbench sync-mlflow {experiment}{where}`")
+
+
+def first_line(exc: BaseException) -> str:
+    """The gist of an error in one line (SQLAlchemy appends the SQL and a link on later lines)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
