@@ -44,6 +44,8 @@ def build_parser() -> Parser:
     run.add_argument("--max-concurrent", type=int, default=None)
     run.add_argument("--max-failures", type=int, default=1, help="retries of a failed trial from its last checkpoint")
     run.add_argument("--verbose", action="store_true", help="Ray Tune's own status tables and the workers' output")
+    run.add_argument("--no-system-metrics", dest="system_metrics", action="store_false",
+                     help="no CPU/memory/GPU metrics on the trials' MLflow runs")
     add_workdir(run)
 
     plan = commands.add_parser("plan", help="what `run` would do, without running it")
@@ -116,7 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     options = RunOptions(smoke=args.smoke, sets=parse_sets(args.sets), address=args.address,
                          tracking_uri=args.tracking_uri, cpus_per_trial=args.cpus_per_trial,
                          gpus_per_trial=args.gpus_per_trial, max_concurrent=args.max_concurrent,
-                         max_failures=args.max_failures, verbose=args.verbose)
+                         max_failures=args.max_failures, verbose=args.verbose, system_metrics=args.system_metrics)
     summary = run_experiment(args.name, options, WorkDir.at(args.workdir))
     print_summary(summary)
     return 0

@@ -42,8 +42,10 @@ class TrialRecorder(Callback):
     created in `setup`, which Tune calls at the start of every `fit`, also after a restore."""
 
     def __init__(self, experiment: str, invocation: str, stage: str, workdir: str, tracking_uri: str,
-                 parent_run_id: str, stage_path: str | None = None) -> None:
+                 parent_run_id: str, stage_path: str | None = None,
+                 datasets: dict[str, dict[str, Any]] | None = None) -> None:
         self.experiment = experiment
+        self.datasets = dict(datasets or {})  # name -> dataset card, logged as each run's dataset input
         self.invocation = invocation
         self.stage = stage
         self.stage_path = stage_path
@@ -163,6 +165,8 @@ class TrialRecorder(Callback):
             config = trial.config
             tags = child_tags(self.experiment, self.invocation, self.stage, config)
             self._mlflow.open_run(trial.trial_id, trial_name(config, trial.trial_id), tags, config)
+            if config.get("dataset") in self.datasets:
+                self._mlflow.log_dataset(trial.trial_id, self.datasets[config["dataset"]])
             self._opened.add(trial.trial_id)
         return self._mlflow.run_id(trial.trial_id)
 

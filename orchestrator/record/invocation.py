@@ -32,6 +32,7 @@ class RunOptions:
     max_concurrent: int | None = None
     max_failures: int = 1
     verbose: bool = False  # Ray Tune's own status tables and the workers' output on the console
+    system_metrics: bool = True  # MLflow's system metrics (CPU, memory, GPU) on every trial's run
 
     def validate(self) -> None:
         """One-line ValueErrors for values Ray would take badly (NaN never compares, a negative

@@ -114,6 +114,15 @@ class InvocationRuns:
             self.worker.submit(f"logging epochs {rows[0][0]}-{rows[-1][0]} of trial {trial_id}",
                                lambda: self._log(trial_id, rows))
 
+    def log_dataset(self, trial_id: str, card: Mapping[str, Any]) -> None:
+        card = dict(card)
+        self.worker.submit(f"logging the dataset of trial {trial_id}", rebuildable=False,
+                           fn=lambda: self.tracking.log_dataset(self._open(trial_id), card))
+
+    def log_parent_dict(self, payload: Any, name: str) -> None:
+        self.worker.submit(f"attaching {name} to the parent run", rebuildable=False,
+                           fn=lambda: self.tracking.log_dict(self._parent_id(), payload, name))
+
     def log_dict(self, trial_id: str, payload: Any, name: str) -> None:
         self.worker.submit(f"logging {name} of trial {trial_id}", rebuildable=False,
                            fn=lambda: self.tracking.log_dict(self._open(trial_id), payload, name))

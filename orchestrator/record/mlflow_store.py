@@ -93,6 +93,12 @@ def open_store(tracking_uri: str, experiment: str = "NAME", workdir: Path | None
 
     try:
         with file_lock(path.with_name(path.name + ".lock")):
+            if not path.exists() and workdir is not None:
+                # A new store's Default experiment keeps its artifacts in the work directory, not in
+                # ./mlruns of whatever folder the command ran from.
+                from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+                SqlAlchemyStore(tracking_uri, (Path(workdir) / "mlartifacts").as_uri())
             MlflowClient(tracking_uri).search_experiments(max_results=1)
     except TrackingStoreError:
         raise

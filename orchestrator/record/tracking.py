@@ -31,6 +31,8 @@ MAX_TAG_LENGTH = 5000
 BATCH_LIMIT = 1000  # MLflow's log_batch limit on metrics
 PAGE = 1000
 RUN_TAG_KEYS = ("dataset", "variant", "method", "arch", "seed")  # config keys a child run is tagged with
+# The tag the MLflow 3 UI reads to open an experiment on its runs (not the GenAI overview).
+EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
 
 MetricRow = tuple[int, Mapping[str, float], float | None]  # (step, {name: value}, timestamp in seconds)
 
@@ -73,12 +75,16 @@ class Tracking:
     # -- experiments and parent runs --------------------------------------------------------
 
     def experiment_id(self, name: str) -> str:
+        """The experiment's id, created (tagged as a model-training experiment) on first use."""
         found = self.client.get_experiment_by_name(name)
         if found is not None:
+            for key, value in EXPERIMENT_KIND.items():  # an experiment an older mixbench created
+                if found.tags.get(key) != value:
+                    self.client.set_experiment_tag(found.experiment_id, key, value)
             return found.experiment_id
         location = (self.artifact_root / name).as_uri() if self.artifact_root else None
         try:
-            return self.client.create_experiment(name, artifact_location=location)
+            return self.client.create_experiment(name, artifact_location=location, tags=EXPERIMENT_KIND)
         except Exception:
             found = self.client.get_experiment_by_name(name)  # another process created it meanwhile
             if found is None:
@@ -183,6 +189,15 @@ class Tracking:
         return found[0] if found else None
 
     # -- metrics, tags, artifacts -----------------------------------------------------------
+
+    def log_dataset(self, run_id: str, card: Mapping[str, Any]) -> None:
+        """The trial's dataset as an MLflow dataset input (the runs table's Dataset column): `card` is
+        `orchestrator.run.data.dataset_card`'s (name, digest, source_type, source, schema, profile)."""
+        from mlflow.entities import Dataset, DatasetInput, InputTag
+
+        dataset = Dataset(card["name"], card["digest"], card["source_type"], card["source"],
+                          card.get("schema"), card.get("profile"))
+        self.client.log_inputs(run_id, [DatasetInput(dataset, [InputTag("mlflow.data.context", "training")])])
 
     def metric_steps(self, run_id: str, key: str) -> set[int]:
         """The steps at which the run holds `key` (its step set, compared against Parquet's epochs)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from orchestrator.report.render import Tabular, to_html, to_markdown
 
-STYLE = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
+STYLE = ("body{font-family:sans-serif;max-width:1400px;margin:2em auto;padding:0 1em}"
          "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
          "caption{caption-side:bottom;font-size:90%;color:#555;text-align:left}img{max-width:100%}"
          ".missing{color:#b00}")

@@ -7,9 +7,13 @@ naming what is missing and how to get it.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from orchestrator.plan.expand import StagePlan
 
@@ -24,6 +28,7 @@ class LoadedData:
 
     arrays: dict[str, Any] = field(default_factory=dict)
     standins: list[str] = field(default_factory=list)
+    cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # what MLflow shows of each (`dataset_card`)
 
 
 def load_one(name: str, root: str | None, cache_dir: Path, size: int | None = None) -> Any:
@@ -77,4 +82,26 @@ def load_for_plans(plans: list[StagePlan], cache_dir: Path, smoke: bool = False,
                 raise MissingDataError(missing_message(name, exc)) from None
             loaded.arrays[name] = standin_for(name, smoke)
             loaded.standins.append(name)
+        loaded.cards[name] = dataset_card(name, loaded.arrays[name], root, name in loaded.standins)
     return loaded
+
+
+def dataset_card(name: str, data: Any, root: str | None, standin: bool) -> dict[str, Any]:
+    """What MLflow shows of a trial's dataset (`Tracking.log_dataset`): its name, a digest of the prepared
+    arrays (shapes and a strided sample of every split's bytes: cheap on gigabytes, changes with any
+    preparation), where it came from, and the split sizes."""
+    digest = hashlib.sha256()
+    sizes = {}
+    for split, arrays in sorted(data.splits.items()):
+        for array in (np.asarray(arrays.images), np.asarray(arrays.labels)):
+            flat = array.reshape(-1)
+            digest.update(f"{split}{array.shape}{array.dtype}".encode())
+            digest.update(np.ascontiguousarray(flat[:: max(1, flat.size // 65536)]).tobytes())
+        sizes[split] = len(arrays)
+    source = "generated stand-in" if standin else (root or "packaged with the code")
+    shape = list(np.asarray(data.splits["train"].images).shape[1:])
+    return {"name": name, "digest": digest.hexdigest()[:16], "source_type": "stand-in" if standin else "local",
+            "source": str(source), "schema": json.dumps({"images": f"{np.asarray(data.splits['train'].images).dtype} "
+                                                                    f"(N, {', '.join(map(str, shape))})",
+                                                         "labels": "int64 (N,)"}),
+            "profile": json.dumps({"classes": len(data.class_names), **{f"{k}_size": v for k, v in sizes.items()}})}

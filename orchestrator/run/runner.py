@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestrator.plan.describe import describe
 from orchestrator.plan.expand import StagePlan, plan_experiment
 from orchestrator.record.invocation import Invocation, RunOptions, new_invocation_id
 from orchestrator.record.results import invocation_trials
@@ -63,7 +64,7 @@ def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSumma
     workdir.create()
     invocation = Invocation(name, invocation_id, options, options.tracking_uri or workdir.default_tracking_uri(),
                             standins=data.standins)
-    return execute(invocation, plans, data.arrays, workdir, resume=False)
+    return execute(invocation, plans, data.arrays, workdir, resume=False, cards=data.cards)
 
 
 def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False, tracking_uri: str | None = None) -> RunSummary:
@@ -79,10 +80,11 @@ def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False, tracki
         adopt(tracking_uri)
     plans, data = prepare(name, invocation.options, workdir, invocation.invocation)
     invocation.standins = sorted(set(invocation.standins) | set(data.standins))
-    return execute(invocation, plans, data.arrays, workdir, resume=True)
+    return execute(invocation, plans, data.arrays, workdir, resume=True, cards=data.cards)
 
 
-def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, Any], workdir: WorkDir, resume: bool) -> RunSummary:
+def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, Any], workdir: WorkDir, resume: bool,
+            cards: dict[str, dict[str, Any]] | None = None) -> RunSummary:
     """Open everything the run needs (the MLflow store, Ray and the cluster's resources, the data in the
     object store) before marking anything RUNNING: a command that fails to start leaves a FINISHED
     invocation and its parent run as they were. MLflow calls only queue on the background worker
@@ -110,6 +112,8 @@ def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, 
                            invocation.parent_run_id)
     runs.start_parent(f"{invocation.experiment} {invocation.invocation}",
                       {"mixbench.invocation": invocation.invocation, "mixbench.smoke": str(invocation.options.smoke)})
+    runs.log_parent_dict(describe(invocation.experiment, plans, invocation.options.smoke,
+                                  invocation.options.cpus_per_trial, invocation.options.gpus_per_trial), "plan.json")
     if resume:
         runs.sync()  # what an outage or a crash kept from MLflow, rebuilt from Parquet in the background
     if not invocation.parent_run_id:
@@ -119,7 +123,7 @@ def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, 
     trials = errored = 0
     for plan in plans:
         stage_path = workdir.invocation(invocation.experiment, invocation.invocation) / plan.stage
-        grid = run_stage(plan, invocation, shared, workdir, stage_path, resume=resume)
+        grid = run_stage(plan, invocation, shared, workdir, stage_path, resume=resume, cards=cards or {})
         trials += len(grid)
         errored += sum(1 for result in grid if result.error is not None)
     invocation.status = INVOCATION_FINISHED

@@ -26,8 +26,9 @@ def trainable_for(plan: StagePlan, invocation: Invocation, datasets: dict[str, A
     """`datasets`: name -> ObjectRef of the DatasetArrays (put once per invocation by the runner)."""
     options = invocation.options
     data = {name: datasets[name] for name in plan.datasets() if name in datasets}
+    metrics = {"tracking_uri": invocation.tracking_uri, "experiment": plan.experiment} if options.system_metrics else None
     fn = tune.with_parameters(run_trial, trainable_name=plan.trainable, datasets=data,
-                              threads=max(1, int(options.cpus_per_trial)))
+                              threads=max(1, int(options.cpus_per_trial)), metrics=metrics)
     return tune.with_resources(fn, {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
 
 
@@ -47,7 +48,8 @@ def search_and_schedule(plan: StagePlan) -> tuple[Any, Any, dict[str, Any], int]
 
 
 def run_stage(plan: StagePlan, invocation: Invocation, datasets: dict[str, Any], workdir: WorkDir,
-              stage_path: Path, resume: bool) -> tune.ResultGrid:
+              stage_path: Path, resume: bool, cards: dict[str, dict[str, Any]] | None = None) -> tune.ResultGrid:
+    """One stage's Tuner, restored when resuming; `cards` describe the datasets for MLflow."""
     trainable = trainable_for(plan, invocation, datasets)
     if resume and tune.Tuner.can_restore(str(stage_path)):
         tuner = tune.Tuner.restore(str(stage_path), trainable=trainable, resume_unfinished=True, resume_errored=True)
@@ -55,7 +57,8 @@ def run_stage(plan: StagePlan, invocation: Invocation, datasets: dict[str, Any],
     options = invocation.options
     search_alg, scheduler, param_space, num_samples = search_and_schedule(plan)
     recorder = TrialRecorder(plan.experiment, invocation.invocation, plan.stage, str(workdir.root),
-                             invocation.tracking_uri, invocation.parent_run_id, stage_path=str(stage_path))
+                             invocation.tracking_uri, invocation.parent_run_id, stage_path=str(stage_path),
+                             datasets={name: card for name, card in (cards or {}).items() if name in plan.datasets()})
     console = ConsoleProgress(plan.stage, plan.num_trials, max(planned_epochs(c) for c in plan.trial_configs),
                               plan.metric, plan.mode, tuple(plan.space))
     tuner = tune.Tuner(

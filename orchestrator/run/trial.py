@@ -8,15 +8,18 @@ from typing import Any
 from ray import tune
 
 from orchestrator.plan.trainables import get_trainable
+from orchestrator.run.system_metrics import TrialSystemMetrics
 
 DEVICE_SHARE_ENV = "MIXBENCH_DEVICE_SHARE"  # = workloads.placement.SHARE_ENV (tests/workloads/test_placement.py checks)
 
 
-def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str, Any], threads: int) -> None:
+def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str, Any], threads: int,
+              metrics: dict[str, Any] | None = None) -> None:
     """One trial inside a Ray worker: restore from Tune's checkpoint if there is one, then train.
 
     `datasets` maps names to ObjectRefs of DatasetArrays in the object store: `ray.get` gives numpy
     arrays that are zero-copy views of shared memory, so concurrent trials hold the data once per node.
+    `metrics` ({"tracking_uri", "experiment"}) turns on MLflow's system metrics for the trial's run.
     """
     import ray
 
@@ -40,9 +43,16 @@ def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str
         checkpoint = tune.Checkpoint.from_directory(checkpoint_dir) if checkpoint_dir else None
         tune.report(metrics, checkpoint=checkpoint)
 
-    checkpoint = tune.get_checkpoint()
-    if checkpoint is None:
-        train(config, report, None, data=data)
-        return
-    with checkpoint.as_directory() as directory:
-        train(config, report, directory, data=data)
+    system = TrialSystemMetrics(**metrics, trial_id=tune.get_context().get_trial_id() or "") if metrics else None
+    if system is not None:
+        system.start()
+    try:
+        checkpoint = tune.get_checkpoint()
+        if checkpoint is None:
+            train(config, report, None, data=data)
+            return
+        with checkpoint.as_directory() as directory:
+            train(config, report, directory, data=data)
+    finally:
+        if system is not None:
+            system.stop()

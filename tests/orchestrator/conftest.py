@@ -59,3 +59,32 @@ def mlflow_server(tmp_path):
         proc.wait(20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def find_chromium() -> str:
+    """Debian's Chromium, installed with apt-get when absent and this is root (as .ci/run does)."""
+    import shutil
+
+    for name in ("chromium", "chromium-browser"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.geteuid() == 0:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True, timeout=900)
+        if shutil.which("chromium"):
+            return shutil.which("chromium")
+    pytest.fail("no chromium on this machine and it could not be installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium driven by Playwright (a fresh profile; no network beyond 127.0.0.1)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
