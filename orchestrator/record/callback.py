@@ -1,9 +1,10 @@
 """The driver-side Tune callback that records every trial: Parquet rows and MLflow child runs.
 
 Parquet is the source of truth for reports. Epoch rows are buffered and written at most every
-FLUSH_SECONDS (each write rewrites the table file, so one write per result would cost O(rows) per
-epoch); rows a killed driver had not flushed yet are recovered from Ray's own per-trial result
-logs when the stage starts again (`reconcile`), so nothing reported is lost. Each (trial, epoch)
+FLUSH_SECONDS (a write costs O(new rows): one small part file in the stage's folder of the results
+store; buffering keeps the files few, and the stage's parts become one file when it ends); rows a
+killed driver had not flushed yet are recovered from Ray's own per-trial result logs when the
+stage starts again (`reconcile`), so nothing reported is lost. Each (trial, epoch)
 row is written once, also across retries and `mixbench resume`. MLflow is for the comparison UI:
 metrics are logged in batches, and an MLflow outage warns instead of taking the sweep down.
 """
@@ -70,8 +71,9 @@ class TrialRecorder(Callback):
 
     def setup(self, **info: Any) -> None:
         self._tracking = Tracking.for_workdir(self.tracking_uri, self.workdir)
-        self._epochs = epochs_table(self.workdir.results)
-        self._trials = trials_table(self.workdir.results)
+        # This stage's folder of each table: writes, and the reads below, touch no other stage's rows.
+        self._epochs = epochs_table(self.workdir.results).partition(self.experiment, self.invocation, self.stage)
+        self._trials = trials_table(self.workdir.results).partition(self.experiment, self.invocation, self.stage)
         self.reconcile()
 
     def reconcile(self) -> int:
@@ -140,6 +142,8 @@ class TrialRecorder(Callback):
         self._flush_all()
         self.reconcile()
         self._mark_lost({t.trial_id for t in trials})
+        self._epochs.compact(full=True)  # the stage's parts as one file per table
+        self._trials.compact(full=True)
 
     def _mark_lost(self, known: set[str]) -> None:
         """A trial started after Tune's last state snapshot is unknown to a restored Tuner, which
@@ -233,7 +237,7 @@ class TrialRecorder(Callback):
 
     def _final_and_best(self, trial) -> dict[str, Any]:
         """Final metrics (the last epoch) and best-so-far (`best_<metric>`), from the epochs table."""
-        epochs = self._epochs.read()
+        epochs = self._epochs.read(where={"trial_id": trial.trial_id})
         if epochs.empty:
             return {"epochs_done": 0}
         mine = epochs[(epochs["experiment"] == self.experiment) & (epochs["trial_id"] == trial.trial_id)]

@@ -4,7 +4,8 @@ import pandas as pd
 
 from orchestrator.record.ray_logs import logged_epochs
 from orchestrator.record.callback import TrialRecorder
-from orchestrator.record.results import epochs_table
+from orchestrator.record.parts import list_parts
+from orchestrator.record.results import epochs_table, read_table
 
 
 def write_log(trial_dir, trial_id, epochs, torn=False):
@@ -30,11 +31,11 @@ def test_reconcile_adds_only_the_rows_parquet_lacks(tmp_path):
     stage = tmp_path / "ray" / "grid"
     write_log(stage / "a", "aaa", [1, 2, 3])
     recorder = TrialRecorder("demo", "i", "grid", str(tmp_path), "sqlite:///unused.db", "p", stage_path=str(stage))
-    recorder._epochs = epochs_table(tmp_path / "results")
+    recorder._epochs = epochs_table(tmp_path / "results").partition("demo", "i", "grid")
     recorder._epochs.insert([{"experiment": "demo", "trial_id": "aaa", "epoch": 1, "test_acc": 0.1}])
     assert recorder.reconcile() == 2
     assert recorder.reconcile() == 0
-    frame = pd.read_parquet(tmp_path / "results" / "epochs")
+    frame = read_table(tmp_path, "epochs")
     assert sorted(frame["epoch"]) == [1, 2, 3]
 
 
@@ -44,3 +45,21 @@ def test_the_tune_keys_spelled_out_are_rays_own():
     from orchestrator.record.ray_logs import AUTO_RESULT_KEYS as OURS
 
     assert OURS == set(AUTO_RESULT_KEYS)
+
+
+def test_reconcile_rebuilds_the_rows_of_a_damaged_part_from_rays_logs(tmp_path):
+    stage = tmp_path / "ray" / "grid"
+    write_log(stage / "a", "aaa", [1, 2, 3])
+    write_log(stage / "b", "bbb", [1, 2])
+    recorder = TrialRecorder("demo", "i", "grid", str(tmp_path), "sqlite:///unused.db", "p", stage_path=str(stage))
+    recorder._epochs = epochs_table(tmp_path / "results").partition("demo", "i", "grid")
+    assert recorder.reconcile() == 5
+    (part,) = list_parts(recorder._epochs.directory)
+    part.path.write_bytes(part.path.read_bytes()[:100])  # truncated: no footer
+
+    resumed = TrialRecorder("demo", "i", "grid", str(tmp_path), "sqlite:///unused.db", "p", stage_path=str(stage))
+    resumed._epochs = epochs_table(tmp_path / "results").partition("demo", "i", "grid")  # as `setup` opens it
+    assert resumed.reconcile() == 5
+    frame = read_table(tmp_path, "epochs")
+    assert sorted(zip(frame["trial_id"], frame["epoch"])) == [("aaa", 1), ("aaa", 2), ("aaa", 3), ("bbb", 1), ("bbb", 2)]
+    assert frame.attrs["damaged"] == []
