@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from ray.tune import Callback
 
 from orchestrator.plan.expand import planned_epochs
@@ -56,6 +57,8 @@ class TrialRecorder(Callback):
         self._epoch_rows: list[dict[str, Any]] = []
         self._last_flush = 0.0
         self._started: dict[str, float] = {}
+        self._flushed: dict[str, dict[int, dict[str, Any]]] = {}  # epoch rows this process wrote, per live trial
+        self._replayed: set[str] = set()  # trials with epoch rows from Ray's logs: their final metrics read Parquet
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -84,6 +87,7 @@ class TrialRecorder(Callback):
         base = {"experiment": self.experiment, "invocation": self.invocation, "stage": self.stage}
         logged = logged_epochs(Path(self.stage_path), base)
         added = self._epochs.insert([row for row, _, _ in logged])
+        self._replayed.update(row["trial_id"] for row, _, _ in logged)
         if self._tracking is not None:
             by_trial: dict[str, list[tuple[int, dict[str, float]]]] = {}
             for row, epoch, numbers in logged:
@@ -199,6 +203,8 @@ class TrialRecorder(Callback):
     def _flush_rows(self) -> None:
         rows, self._epoch_rows = self._epoch_rows, []
         self._epochs.insert(rows)
+        for row in rows:  # the first row per epoch, as the table keeps it: a trial's end needs no read
+            self._flushed.setdefault(row["trial_id"], {}).setdefault(row["epoch"], row)
 
     def _flush_all(self) -> None:
         self._flush_rows()
@@ -236,8 +242,14 @@ class TrialRecorder(Callback):
         return row
 
     def _final_and_best(self, trial) -> dict[str, Any]:
-        """Final metrics (the last epoch) and best-so-far (`best_<metric>`), from the epochs table."""
-        epochs = self._epochs.read(where={"trial_id": trial.trial_id})
+        """Final metrics (the last epoch) and best-so-far (`best_<metric>`), from the epochs table: from
+        the rows this process wrote when it wrote them all (O(the trial's rows)), else read back from
+        the stage's folder (a trial with rows from an earlier driver or from Ray's logs)."""
+        rows = self._flushed.pop(trial.trial_id, {})
+        if rows and trial.trial_id not in self._replayed and trial.trial_id not in self._epochs.stored_before("trial_id"):
+            epochs = pd.DataFrame([rows[epoch] for epoch in sorted(rows)])
+        else:
+            epochs = self._epochs.read(where={"trial_id": trial.trial_id})
         if epochs.empty:
             return {"epochs_done": 0}
         mine = epochs[(epochs["experiment"] == self.experiment) & (epochs["trial_id"] == trial.trial_id)]

@@ -176,6 +176,8 @@ class PartitionWriter:
         self.identity = {"experiment": experiment, "invocation": invocation, "stage": stage}
         self.directory = table.partition_dir(experiment, invocation, stage)
         self._keys: set[tuple] | None = None
+        self._stored_before: frozenset[tuple] = frozenset()
+        self._values_before: dict[str, frozenset] = {}
 
     def insert(self, rows: Iterable[dict[str, Any]]) -> int:
         """Write the rows whose key is new; returns how many that was."""
@@ -192,6 +194,17 @@ class PartitionWriter:
     def keys(self) -> set[tuple]:
         with locked(self.directory):
             return set(self._known_keys())
+
+    def stored_before(self, column: str) -> frozenset:
+        """The values of key `column` among the rows the partition held before this writer's first write
+        (e.g. the trials with epoch rows from an earlier driver)."""
+        if column not in self._values_before:
+            if self._keys is None:
+                with locked(self.directory):
+                    self._known_keys()
+            index = self.table.key.index(column)
+            self._values_before[column] = frozenset(key[index] for key in self._stored_before)
+        return self._values_before[column]
 
     def compact(self, full: bool = False) -> None:
         """Merge what tiered compaction has due, or (`full`) every part into one: when the stage ends."""
@@ -252,6 +265,7 @@ class PartitionWriter:
                        for c in self.table.key]
             keys.update(zip(*columns))
         self._keys = keys
+        self._stored_before = frozenset(keys)
         return keys
 
 

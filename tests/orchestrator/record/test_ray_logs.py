@@ -63,3 +63,27 @@ def test_reconcile_rebuilds_the_rows_of_a_damaged_part_from_rays_logs(tmp_path):
     frame = read_table(tmp_path, "epochs")
     assert sorted(zip(frame["trial_id"], frame["epoch"])) == [("aaa", 1), ("aaa", 2), ("aaa", 3), ("bbb", 1), ("bbb", 2)]
     assert frame.attrs["damaged"] == []
+
+
+def test_final_and_best_from_the_rows_just_written_equal_those_read_back_from_parquet(tmp_path):
+    from types import SimpleNamespace
+
+    trial = SimpleNamespace(trial_id="t1", config={"dataset": "digits", "gamma": 2.8, "seed": 0, "milestones": [1, 2]},
+                            experiment_tag="1_gamma=2.8", last_result={})
+    results = [{"epoch": e, "test_acc": acc, "val_loss": loss, "training_iteration": e, "time_total_s": float(e)}
+               for e, acc, loss in [(1, 0.5, 0.9), (2, 0.7, 0.4), (3, 0.6, 0.6), (2, 0.1, 9.0)]]  # a retried epoch 2
+    live = TrialRecorder("demo", "i", "grid", str(tmp_path), "sqlite:///unused.db", "p")
+    live._epochs = epochs_table(tmp_path / "results").partition("demo", "i", "grid")
+    for result in results:
+        live.on_trial_result(0, [], trial, result)
+        live._flush_rows()
+    from_memory = live._final_and_best(trial)
+
+    later = TrialRecorder("demo", "i", "grid", str(tmp_path), "sqlite:///unused.db", "p")  # a new driver
+    later._epochs = epochs_table(tmp_path / "results").partition("demo", "i", "grid")
+    later._flush_rows()
+    assert "t1" in later._epochs.stored_before("trial_id")
+    from_disk = later._final_and_best(trial)
+    assert from_memory == from_disk
+    assert from_memory["epochs_done"] == 3 and from_memory["test_acc"] == 0.6 and from_memory["best_test_acc"] == 0.7
+    assert from_memory["best_val_loss"] == 0.4
