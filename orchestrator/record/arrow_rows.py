@@ -77,7 +77,7 @@ def concat(tables: Sequence[pa.Table]) -> pa.Table:
     if not tables:
         return pa.table({})
     schema = unified_schema(t.schema for t in tables)
-    return pa.concat_tables([conform(t, schema) for t in tables])
+    return pa.concat_tables([t if t.schema.equals(schema) else conform(t, schema) for t in tables])
 
 
 def dedupe(table: pa.Table, key: Sequence[str], keep: str) -> pa.Table:

@@ -32,6 +32,12 @@ FANOUT = 8
 MAX_LEVEL = 3
 
 
+def tail_size() -> int:
+    """How many of the newest parts a write must see: every part below the top tier (at most
+    FANOUT - 1 per level) and the new one, with room to spare."""
+    return FANOUT * (MAX_LEVEL + 1)
+
+
 def due_merge(parts: Sequence[Part], fanout: int | None = None, max_level: int | None = None) -> list[Part]:
     """The newest parts to merge now: the trailing run of one level below `max_level`, once it is
     `fanout` long (else none). Defaults: FANOUT and MAX_LEVEL as they are when called."""
@@ -72,7 +78,7 @@ def compact(directory: Path, parts: list[Part], key: Sequence[str], keep: str, f
     """Merge what is due (everything into one part if `full`); returns the partition's parts after."""
     if full:
         if len(parts) == 1 and parts[0].level < MAX_LEVEL:  # already one file: joins the top tier by name
-            top = Part(parts[0].seq, MAX_LEVEL, parts[0].path.with_name(Part.name(parts[0].seq, MAX_LEVEL)))
+            top = Part(parts[0].seq, MAX_LEVEL, directory, Part.name(parts[0].seq, MAX_LEVEL))
             os.replace(parts[0].path, top.path)
             return [top]
         if len(parts) <= 1:

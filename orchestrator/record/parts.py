@@ -44,30 +44,45 @@ DAMAGED_SUFFIX = ".damaged"
 _warned: set[str] = set()  # damaged parts already named in a warning by this process
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Part:
     seq: int
     level: int
-    path: Path
+    directory: Path
+    filename: str
+
+    @property
+    def path(self) -> Path:
+        return self.directory / self.filename
 
     @classmethod
-    def parse(cls, path: Path) -> "Part | None":
-        match = PART_RE.match(path.name)
-        return cls(int(match[1]), int(match[2]), path) if match else None
+    def parse(cls, directory: Path, filename: str) -> "Part | None":
+        match = PART_RE.match(filename)
+        return cls(int(match[1]), int(match[2]), directory, filename) if match else None
+
+    @classmethod
+    def of_file(cls, path: Path, seq: int = -1) -> "Part":
+        """Any Parquet file read as a part (the legacy single-file table: the oldest, seq -1)."""
+        return cls(seq, 0, path.parent, path.name)
 
     @staticmethod
     def name(seq: int, level: int) -> str:
         return f"part-{seq:020d}-L{level}.parquet"
 
+    def order(self) -> tuple[int, int]:
+        return self.seq, self.level
 
-def list_parts(directory: Path) -> list[Part]:
-    """The partition's parts in write order (an absent folder has none)."""
+
+def list_parts(directory: Path, last: int | None = None) -> list[Part]:
+    """The partition's parts in write order (an absent folder has none); only the `last` newest if
+    given: a write needs no more (see `compaction`), while a partition may hold hundreds of top-tier
+    parts. The zero-padded seq makes name order write order, so only those few names are parsed."""
     try:
-        entries = list(os.scandir(directory))
+        names = sorted(name for name in os.listdir(directory) if name.startswith("part-"))
     except FileNotFoundError:
         return []
-    parts = [Part.parse(Path(entry.path)) for entry in entries if entry.is_file()]
-    return sorted(p for p in parts if p is not None)
+    parts = [Part.parse(directory, name) for name in (names[-last:] if last else names)]
+    return sorted((p for p in parts if p is not None), key=Part.order)
 
 
 def set_aside_parts(directory: Path) -> list[Path]:
@@ -113,15 +128,15 @@ def next_seq(parts: Sequence[Part]) -> int:
 
 def write_part(directory: Path, table: pa.Table, seq: int, level: int) -> Part:
     """Write `table` as a new part (call with the partition locked): hidden temporary name, then rename."""
-    final = directory / Part.name(seq, level)
-    tmp = directory / f".{final.name}.tmp-{os.getpid()}"
+    part = Part(seq, level, directory, Part.name(seq, level))
+    tmp = directory / f".{part.filename}.tmp-{os.getpid()}"
     try:
         pq.write_table(table, tmp)
-        os.replace(tmp, final)
+        os.replace(tmp, part.path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return Part(seq, level, final)
+    return part
 
 
 @contextmanager

@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestrator.record.arrow_rows import concat, dedupe, rows_to_arrow
-from orchestrator.record.compaction import compact
+from orchestrator.record.compaction import compact, tail_size
 from orchestrator.record.parts import (Part, list_parts, locked, next_seq, read_part, readable, set_aside,
                                        set_aside_parts, snapshot, write_part)
 
@@ -161,7 +161,7 @@ class ResultsTable:
         return unreadable, aside
 
     def _legacy_rows(self, conditions: Mapping[str, Any], columns: Sequence[str] | None) -> pa.Table | None:
-        table = read_part(Part(-1, 0, self.legacy), columns=columns)
+        table = read_part(Part.of_file(self.legacy), columns=columns)
         return None if table is None else where_equal(table, conditions)
 
 
@@ -228,7 +228,7 @@ class PartitionWriter:
                 rows = fresh
             if not rows:
                 return 0
-            parts = list_parts(self.directory)
+            parts = list_parts(self.directory, last=tail_size())
             part = write_part(self.directory, rows_to_arrow(rows), next_seq(parts), level=0)
             known.update(self._key(row) for row in rows)
             self._compact(parts + [part], full=False)
