@@ -146,6 +146,7 @@ class TrialRecorder(Callback):
         self._flush_all()
         self.reconcile()
         self._mark_lost({t.trial_id for t in trials})
+        self._rebuild_trial_rows(trials)
         self._epochs.compact(full=True)  # the stage's parts as one file per table
         self._trials.compact(full=True)
 
@@ -216,9 +217,7 @@ class TrialRecorder(Callback):
         run_id = self._ensure_run(trial)
         self._flush_rows()  # the final and best metrics are read back from the table
         self._flush(trial.trial_id)
-        row = self._trial_row(trial, ERROR if error else TERMINATED, run_id, error)
-        if not error and row.get("epochs_done", 0) < planned_epochs(trial.config):
-            row["status"] = STOPPED_EARLY
+        row = self._ended_row(trial, run_id, error)
         self._trials.upsert([row])
         if run_id:
             try:
@@ -232,6 +231,23 @@ class TrialRecorder(Callback):
                 self._tracking.end_run(run_id, RUN_FAILED if error else RUN_FINISHED)
             except Exception as exc:
                 log.warning("MLflow: could not close the run of trial %s: %s", trial.trial_id, exc)
+
+    def _ended_row(self, trial, run_id: str | None, error: str | None) -> dict[str, Any]:
+        row = self._trial_row(trial, ERROR if error else TERMINATED, run_id, error)
+        if not error and row.get("epochs_done", 0) < planned_epochs(trial.config):
+            row["status"] = STOPPED_EARLY
+        return row
+
+    def _rebuild_trial_rows(self, trials: list) -> None:
+        """Rows of ended trials the stage's trials table lacks (a damaged part was set aside), from Tune's
+        own record of each trial and the epochs table (which `reconcile` rebuilt from Ray's logs)."""
+        stored = set(self._trials.read(columns=["trial_id"])["trial_id"])
+        ended = [t for t in trials if t.trial_id not in stored and t.status in ("TERMINATED", "ERROR")]  # Tune's names
+        rows = [self._ended_row(t, self._run_ids.get(t.trial_id), error_message(t) if t.status == "ERROR" else None)
+                for t in ended]
+        for trial, row in zip(ended, rows):
+            row["runtime_s"] = (trial.last_result or {}).get("time_total_s")  # not timed by this process
+        self._trials.upsert(rows)
 
     def _trial_row(self, trial, status: str, run_id: str | None, error: str | None = None) -> dict[str, Any]:
         row = {**self._row_base(trial), "config": json.dumps(trial.config, sort_keys=True),

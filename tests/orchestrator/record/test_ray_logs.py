@@ -87,3 +87,40 @@ def test_final_and_best_from_the_rows_just_written_equal_those_read_back_from_pa
     assert from_memory == from_disk
     assert from_memory["epochs_done"] == 3 and from_memory["test_acc"] == 0.6 and from_memory["best_test_acc"] == 0.7
     assert from_memory["best_val_loss"] == 0.4
+
+
+def test_ended_trials_whose_rows_were_lost_with_a_damaged_part_are_written_again_at_the_stage_end(tmp_path):
+    from types import SimpleNamespace
+
+    from orchestrator.record.results import trials_table
+
+    stage = tmp_path / "ray" / "grid"
+    write_log(stage / "a", "aaa", [1, 2])
+    write_log(stage / "b", "bbb", [1])
+    config = {"dataset": "digits", "gamma": 2.8, "milestones": [1, 2], "epochs": 2}
+    ended = [SimpleNamespace(trial_id=tid, config=config, experiment_tag=f"{n}_x", status="TERMINATED",
+                             last_result={"time_total_s": 3.0}, error_file=None, get_error=lambda: None)
+             for n, tid in ((1, "aaa"), (2, "bbb"))]
+    def recorder():  # as `setup` opens it, in a new driver process
+        made = TrialRecorder("demo", "i", "grid", str(tmp_path), "sqlite:///unused.db", "p", stage_path=str(stage))
+        made._epochs = epochs_table(tmp_path / "results").partition("demo", "i", "grid")
+        made._trials = trials_table(tmp_path / "results").partition("demo", "i", "grid")
+        return made
+
+    live = recorder()
+    live.reconcile()
+    live._trials.upsert([{"trial_id": "aaa", "status": "TERMINATED", "test_acc": 0.25}])
+    live._trials.upsert([{"trial_id": "bbb", "status": "TERMINATED", "test_acc": 0.15}])
+    parts = list_parts(live._trials.directory)
+    live._rebuild_trial_rows(ended)  # nothing lost: nothing written
+    assert list_parts(live._trials.directory) == parts
+    parts[1].path.write_bytes(parts[1].path.read_bytes()[:64])  # bbb's row is lost
+
+    resumed = recorder()
+    resumed.reconcile()
+    resumed._rebuild_trial_rows(ended)
+    rows = read_table(tmp_path, "trials").set_index("trial_id")
+    assert rows["status"].to_dict() == {"aaa": "TERMINATED", "bbb": "STOPPED_EARLY"}  # bbb: 1 of 2 epochs
+    assert rows.loc["aaa", "test_acc"] == 0.25  # an intact row stays as it was
+    assert rows.loc["bbb", "test_acc"] == 0.1 and rows.loc["bbb", "epochs_done"] == 1
+    assert rows.loc["bbb", "runtime_s"] == 3.0 and rows.loc["bbb", "trial_number"] == 2
