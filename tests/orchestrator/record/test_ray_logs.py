@@ -1,6 +1,5 @@
 import json
 
-import pandas as pd
 
 from orchestrator.record.ray_logs import logged_epochs
 from orchestrator.record.callback import TrialRecorder
