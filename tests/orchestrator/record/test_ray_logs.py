@@ -1,6 +1,5 @@
 import json
 
-
 from orchestrator.record.ray_logs import logged_epochs
 from orchestrator.record.callback import TrialRecorder
 from orchestrator.record.parts import list_parts
