@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from ray.tune import Callback
 
 from orchestrator.plan.expand import planned_epochs
@@ -259,31 +258,31 @@ class TrialRecorder(Callback):
 
     def _final_and_best(self, trial) -> dict[str, Any]:
         """Final metrics (the last epoch) and best-so-far (`best_<metric>`), from the epochs table: from
-        the rows this process wrote when it wrote them all (O(the trial's rows)), else read back from
-        the stage's folder (a trial with rows from an earlier driver or from Ray's logs)."""
-        rows = self._flushed.pop(trial.trial_id, {})
-        if rows and trial.trial_id not in self._replayed and trial.trial_id not in self._epochs.stored_before("trial_id"):
-            epochs = pd.DataFrame([rows[epoch] for epoch in sorted(rows)])
+        the rows this process wrote when it wrote them all (O(the trial's rows), no pandas: this runs
+        in Tune's loop once per trial), else read back from the stage's folder (a trial with rows from
+        an earlier driver or from Ray's logs)."""
+        flushed = self._flushed.pop(trial.trial_id, {})
+        if flushed and trial.trial_id not in self._replayed and trial.trial_id not in self._epochs.stored_before("trial_id"):
+            rows = [flushed[epoch] for epoch in sorted(flushed)]
         else:
-            epochs = self._epochs.read(where={"trial_id": trial.trial_id})
-        if epochs.empty:
+            frame = self._epochs.read(where={"trial_id": trial.trial_id})
+            rows = frame[frame["experiment"] == self.experiment].sort_values("epoch").to_dict("records")
+        if not rows:
             return {"epochs_done": 0}
-        mine = epochs[(epochs["experiment"] == self.experiment) & (epochs["trial_id"] == trial.trial_id)]
-        if mine.empty:
-            return {"epochs_done": 0}
-        mine = mine.sort_values("epoch")
         _, texts = split_result(trial.last_result or {})
-        out: dict[str, Any] = {"epochs_done": int(mine["epoch"].max()), **texts}
-        numeric = mine.select_dtypes("number").columns
-        metric_columns = [c for c in numeric if is_metric(c) and c not in trial.config]
-        for column in metric_columns:
-            values = mine[column].dropna()
-            if values.empty:
-                continue
-            out[column] = float(values.iloc[-1])
-            best = values.max() if higher_is_better(column) else values.min()
-            out[f"best_{column}"] = float(best) if not math.isnan(best) else None
+        out: dict[str, Any] = {"epochs_done": int(rows[-1]["epoch"]), **texts}
+        columns = dict.fromkeys(c for row in rows for c in row if is_metric(c) and c not in trial.config)
+        for column in columns:
+            values = [v for v in (row.get(column) for row in rows) if _is_number(v)]
+            if values:
+                out[column] = float(values[-1])
+                out[f"best_{column}"] = float(max(values) if higher_is_better(column) else min(values))
         return out
+
+
+def _is_number(value: Any) -> bool:
+    """A metric value (NaN, None, text and bools are not)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
 def trial_number(trial) -> int | None:
