@@ -142,7 +142,9 @@ def write_part(directory: Path, table: pa.Table, seq: int, level: int) -> Part:
 @contextmanager
 def snapshot(directory: Path) -> Iterator[list[tuple[Part, BinaryIO]]]:
     """The partition's parts as open files, listed and opened under the shared lock: a consistent set
-    even while a writer compacts (a file it deletes after we opened it stays readable)."""
+    even while a writer compacts (a file it deletes after we opened it stays readable). One open file
+    per part: a stage that ended has one, a running one about rows / 4,096 + 21 (a stage of 4M rows
+    that never ended would meet the usual limit of 1,024 open files)."""
     opened: list[tuple[Part, BinaryIO]] = []
     try:
         with locked(directory, shared=True):
