@@ -214,7 +214,7 @@ class TrialRecorder(Callback):
 
     def _finish(self, trial, error: str | None) -> None:
         run_id = self._ensure_run(trial)
-        self._flush_rows()  # the final and best metrics are read back from the table
+        self._flush_rows()  # the final and best metrics come from the rows as written
         self._flush(trial.trial_id)
         row = self._ended_row(trial, run_id, error)
         self._trials.upsert([row])
@@ -238,10 +238,12 @@ class TrialRecorder(Callback):
         return row
 
     def _rebuild_trial_rows(self, trials: list) -> None:
-        """Rows of ended trials the stage's trials table lacks (a damaged part was set aside), from Tune's
-        own record of each trial and the epochs table (which `reconcile` rebuilt from Ray's logs)."""
-        stored = set(self._trials.read(columns=["trial_id"])["trial_id"])
-        ended = [t for t in trials if t.trial_id not in stored and t.status in ("TERMINATED", "ERROR")]  # Tune's names
+        """Rows of ended trials that the stage's trials table lacks (a damaged part was set aside) or
+        still has as RUNNING (the driver died between the trial's end and its row), from Tune's own
+        record of each trial and the epochs table (which `reconcile` rebuilt from Ray's logs)."""
+        stored = self._trials.read(columns=["trial_id", "status"])
+        ended_here = set(stored.loc[stored["status"] != RUNNING, "trial_id"])
+        ended = [t for t in trials if t.trial_id not in ended_here and t.status in ("TERMINATED", "ERROR")]  # Tune's
         rows = [self._ended_row(t, self._run_ids.get(t.trial_id), error_message(t) if t.status == "ERROR" else None)
                 for t in ended]
         for trial, row in zip(ended, rows):

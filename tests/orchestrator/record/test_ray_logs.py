@@ -87,7 +87,7 @@ def test_final_and_best_from_the_rows_just_written_equal_those_read_back_from_pa
     assert from_memory["best_val_loss"] == 0.4
 
 
-def test_ended_trials_whose_rows_were_lost_with_a_damaged_part_are_written_again_at_the_stage_end(tmp_path):
+def test_ended_trials_whose_rows_were_lost_or_left_running_are_written_again_at_the_stage_end(tmp_path):
     from types import SimpleNamespace
 
     from orchestrator.record.results import trials_table
@@ -96,9 +96,10 @@ def test_ended_trials_whose_rows_were_lost_with_a_damaged_part_are_written_again
     write_log(stage / "a", "aaa", [1, 2])
     write_log(stage / "b", "bbb", [1])
     config = {"dataset": "digits", "gamma": 2.8, "milestones": [1, 2], "epochs": 2}
+    write_log(stage / "c", "ccc", [1, 2])
     ended = [SimpleNamespace(trial_id=tid, config=config, experiment_tag=f"{n}_x", status="TERMINATED",
                              last_result={"time_total_s": 3.0}, error_file=None, get_error=lambda: None)
-             for n, tid in ((1, "aaa"), (2, "bbb"))]
+             for n, tid in ((1, "aaa"), (2, "bbb"), (3, "ccc"))]
     def recorder():  # as `setup` opens it, in a new driver process
         made = TrialRecorder("demo", "i", "grid", str(tmp_path), "sqlite:///unused.db", "p", stage_path=str(stage))
         made._epochs = epochs_table(tmp_path / "results").partition("demo", "i", "grid")
@@ -109,16 +110,19 @@ def test_ended_trials_whose_rows_were_lost_with_a_damaged_part_are_written_again
     live.reconcile()
     live._trials.upsert([{"trial_id": "aaa", "status": "TERMINATED", "test_acc": 0.25}])
     live._trials.upsert([{"trial_id": "bbb", "status": "TERMINATED", "test_acc": 0.15}])
+    live._trials.upsert([{"trial_id": "ccc", "status": "RUNNING"}])  # the driver died before its end was written
     parts = list_parts(live._trials.directory)
-    live._rebuild_trial_rows(ended)  # nothing lost: nothing written
-    assert list_parts(live._trials.directory) == parts
+    live._rebuild_trial_rows(ended)  # only ccc's end was not recorded
+    assert read_table(tmp_path, "trials").set_index("trial_id").loc["ccc", "status"] == "TERMINATED"
+    live._rebuild_trial_rows(ended)
+    assert len(list_parts(live._trials.directory)) == len(parts) + 1  # nothing more to write
     parts[1].path.write_bytes(parts[1].path.read_bytes()[:64])  # bbb's row is lost
 
     resumed = recorder()
     resumed.reconcile()
     resumed._rebuild_trial_rows(ended)
     rows = read_table(tmp_path, "trials").set_index("trial_id")
-    assert rows["status"].to_dict() == {"aaa": "TERMINATED", "bbb": "STOPPED_EARLY"}  # bbb: 1 of 2 epochs
+    assert rows["status"].to_dict() == {"aaa": "TERMINATED", "bbb": "STOPPED_EARLY", "ccc": "TERMINATED"}
     assert rows.loc["aaa", "test_acc"] == 0.25  # an intact row stays as it was
     assert rows.loc["bbb", "test_acc"] == 0.1 and rows.loc["bbb", "epochs_done"] == 1
     assert rows.loc["bbb", "runtime_s"] == 3.0 and rows.loc["bbb", "trial_number"] == 2
