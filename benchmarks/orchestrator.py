@@ -8,8 +8,14 @@
     store: the summed PSS of the driver and every process it started (Ray included), sampled.
 (d) scale: zeta-table6's full 300-trial expansion with smoke-sized (trivial) trials, seconds per trial
     against (a)'s 24-trial run: a per-trial cost that grew with the number of trials would show here.
+(e) campaign size: a 1,000-trial trivial sweep (a grid stage of `noop` trials, 3 epochs each, 2
+    concurrent) against a 100-trial one, seconds per trial; and, inside the 1,000-trial run, the
+    pace of its last 100 trials against its first 100 (from the Parquet rows' Ray timestamps), which
+    fixed costs do not flatter. A grid, not an Optuna search: TPE's own cost per suggestion grows
+    with the trials it has seen, which is Optuna's, not the orchestrator's.
 
-Usage: python benchmarks/orchestrator.py [--trials N] [--repeats R] [--images M]
+Usage: python benchmarks/orchestrator.py [--trials N] [--repeats R] [--images M] [--only a,c,d,e]
+                                         [--scale-trials 100,1000]
 """
 from __future__ import annotations
 
@@ -50,6 +56,31 @@ def register(trials: int) -> None:
             name="bench-memory", description="2 trials reading one shared dataset", trainable="touch-data",
             stages=(Grid(datasets=("digits",), methods=(Method("zeta", "zeta"),), archs=("small_cnn",), seeds=(0, 1),
                          fixed={"hold_s": 4.0, "epochs": 1}),)))
+
+
+def register_scale(trials: int) -> str:
+    name = f"bench-scale-{trials}"
+    if name not in EXPERIMENTS:
+        register_experiment(Experiment(
+            name=name, description=f"{trials} trivial trials", trainable="noop", report_metrics=("test_acc",),
+            stages=(Grid(datasets=("digits",), methods=(Method("zeta", "zeta"),), archs=("small_cnn",),
+                         seeds=tuple(range(trials)), fixed={"epochs": 3}),)))
+    return name
+
+
+def campaign_size(trials: int, root: Path) -> tuple[float, float, float]:
+    """(total s, s per trial over the first 100 trials, over the last 100) of one grid of `trials`."""
+    from orchestrator.record.results import read_table
+
+    name = register_scale(trials)
+    workdir = WorkDir.at(root / f"{name}-{time.time_ns()}")
+    start = time.perf_counter()
+    summary = run_experiment(name, RunOptions(max_concurrent=2), workdir)
+    total = time.perf_counter() - start
+    epochs = read_table(workdir, "epochs", experiment=name, invocation=summary.invocation)
+    ends = np.sort(epochs.groupby("trial_id")["timestamp"].max().to_numpy(float))  # when each trial ended
+    window = min(100, len(ends) - 1)
+    return total, (ends[window] - ends[0]) / window, (ends[-1] - ends[-1 - window]) / window
 
 
 def mixbench_overhead(trials: int, root: Path) -> float:
@@ -137,11 +168,29 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=24)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--images", type=int, default=400_000, help="32x32x3 uint8 images in the memory probe")
+    parser.add_argument("--only", default="a,c,d,e", help="the parts to run (a, c, d need a)")
+    parser.add_argument("--scale-trials", default="100,1000", help="(e): the small and the large sweep")
     args = parser.parse_args()
+    parts = set(args.only.split(","))
     register(args.trials)
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     init_ray(None)
     root = Path(tempfile.mkdtemp(prefix="mixbench-bench-"))
+    if "e" in parts:
+        small, large = map(int, args.scale_trials.split(","))
+        campaign_size(24, root)  # warm-up: imports, worker processes, the MLflow schema
+        scale = {n: campaign_size(n, root) for n in (small, large)}
+        print("\n(e) campaign size: a grid of noop trials (3 epochs), 2 concurrent")
+        print("| trials | total s | s / trial | ratio | s / trial, first 100 | s / trial, last 100 |\n"
+              "|---:|---:|---:|---:|---:|---:|")
+        for n, (total, first, last) in scale.items():
+            print(f"| {n} | {total:.1f} | {total / n:.3f} | {(total / n) / (scale[small][0] / small):.2f} | "
+                  f"{first:.3f} | {last:.3f} |")
+        total, first, last = scale[large]
+        print(f"scale_ratio={(total / large) / (scale[small][0] / small):.2f} (target <= 1.2); "
+              f"last/first 100 of the {large}-trial run: {last / first:.2f}", flush=True)
+    if not parts & {"a", "c", "d"}:
+        return
 
     plain_tune(4, root)  # warm-up: imports, worker processes
     times = {"plain": [], "reuse": [], "mixbench": []}

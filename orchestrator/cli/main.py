@@ -212,8 +212,24 @@ def cmd_ui(args: argparse.Namespace) -> int:
         raise ValueError(f"no MLflow store at {workdir.mlflow_db}; run an experiment first (mixbench run demo)")
     command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", workdir.default_tracking_uri(),
                "--host", "127.0.0.1", "--port", str(args.port), "--workers", "1"]  # one user: one worker
-    print(f"MLflow UI on http://127.0.0.1:{args.port}  (Ctrl-C to stop)", flush=True)
+    base = f"http://127.0.0.1:{args.port}"
+    print(f"MLflow UI on {base}/#/experiments?{MODEL_TRAINING_VIEW}  (Ctrl-C to stop)", flush=True)
+    for name, experiment_id in ui_experiments(workdir.default_tracking_uri()):
+        print(f"  {name}: {base}/#/experiments/{experiment_id}/runs?{MODEL_TRAINING_VIEW}", flush=True)
     return subprocess.call(command)
+
+
+# MLflow 3's UI opens experiments in its GenAI view unless told otherwise (a setting kept in the
+# browser); this query switches it to the runs and their metrics, and the browser keeps that choice.
+MODEL_TRAINING_VIEW = "workflowType=machine_learning"
+
+
+def ui_experiments(tracking_uri: str) -> list[tuple[str, str]]:
+    """(name, id) of the store's experiments but Default, newest first, for the links `ui` prints."""
+    from mlflow.tracking import MlflowClient
+
+    experiments = MlflowClient(tracking_uri).search_experiments(order_by=["last_update_time DESC"])
+    return [(e.name, e.experiment_id) for e in experiments if e.name != "Default"]
 
 
 def cmd_data(args: argparse.Namespace) -> int:

@@ -1,9 +1,10 @@
 """The driver-side Tune callback that records every trial: Parquet rows and MLflow child runs.
 
 Parquet is the source of truth for reports. Epoch rows are buffered and written at most every
-FLUSH_SECONDS (each write rewrites the table file, so one write per result would cost O(rows) per
-epoch); rows a killed driver had not flushed yet are recovered from Ray's own per-trial result
-logs when the stage starts again (`reconcile`), so nothing reported is lost. Each (trial, epoch)
+FLUSH_SECONDS (a write costs O(new rows): one small part file in the stage's folder of the results
+store; buffering keeps the files few, and the stage's parts become one file when it ends); rows a
+killed driver had not flushed yet are recovered from Ray's own per-trial result logs when the
+stage starts again (`reconcile`), so nothing reported is lost. Each (trial, epoch)
 row is written once, also across retries and `mixbench resume`. MLflow is for the comparison UI:
 every MLflow call is queued for a background worker (`mlflow_runs`), so a slow or dead tracking
 server never holds up Tune's loop; a stage ends by draining that queue for a bounded time, and
@@ -63,6 +64,8 @@ class TrialRecorder(Callback):
         self._epoch_rows: list[dict[str, Any]] = []
         self._last_flush = 0.0
         self._started: dict[str, float] = {}
+        self._flushed: dict[str, dict[int, dict[str, Any]]] = {}  # epoch rows this process wrote, per live trial
+        self._replayed: set[str] = set()  # trials with epoch rows from Ray's logs: their final metrics read Parquet
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -79,8 +82,9 @@ class TrialRecorder(Callback):
     def setup(self, **info: Any) -> None:
         self._mlflow = invocation_runs(self.tracking_uri, self.workdir, self.experiment, self.invocation,
                                        self.parent_run_id)
-        self._epochs = epochs_table(self.workdir.results)
-        self._trials = trials_table(self.workdir.results)
+        # This stage's folder of each table: writes, and the reads below, touch no other stage's rows.
+        self._epochs = epochs_table(self.workdir.results).partition(self.experiment, self.invocation, self.stage)
+        self._trials = trials_table(self.workdir.results).partition(self.experiment, self.invocation, self.stage)
         self.reconcile()
 
     def reconcile(self) -> int:
@@ -91,6 +95,7 @@ class TrialRecorder(Callback):
         base = {"experiment": self.experiment, "invocation": self.invocation, "stage": self.stage}
         logged = logged_epochs(Path(self.stage_path), base)
         added = self._epochs.insert([row for row, _, _ in logged])
+        self._replayed.update(row["trial_id"] for row, _, _ in logged)
         if self._mlflow is not None and added:
             self._mlflow.sync(trial_ids={row["trial_id"] for row, _, _ in logged})
         return added
@@ -134,6 +139,9 @@ class TrialRecorder(Callback):
         self._flush_all()
         self.reconcile()
         self._mark_lost({t.trial_id for t in trials})
+        self._rebuild_trial_rows(trials)
+        self._epochs.compact(full=True)  # the stage's parts as one file per table
+        self._trials.compact(full=True)
         self._drain_mlflow()
 
     def _mark_lost(self, known: set[str]) -> None:
@@ -178,6 +186,8 @@ class TrialRecorder(Callback):
     def _flush_rows(self) -> None:
         rows, self._epoch_rows = self._epoch_rows, []
         self._epochs.insert(rows)
+        for row in rows:  # the first row per epoch, as the table keeps it: a trial's end needs no read
+            self._flushed.setdefault(row["trial_id"], {}).setdefault(row["epoch"], row)
 
     def _flush_all(self) -> None:
         self._flush_rows()
@@ -187,12 +197,10 @@ class TrialRecorder(Callback):
 
     def _finish(self, trial, error: str | None) -> None:
         self._ensure_run(trial)
-        self._flush_rows()  # the final and best metrics are read back from the table
+        self._flush_rows()  # the final and best metrics come from the rows as written
         self._flush(trial.trial_id)
         run_id = self._mlflow.run_id(trial.trial_id)
-        row = self._trial_row(trial, ERROR if error else TERMINATED, run_id, error)
-        if not error and row.get("epochs_done", 0) < planned_epochs(trial.config):
-            row["status"] = STOPPED_EARLY
+        row = self._ended_row(trial, run_id, error)
         self._trials.upsert([row])
         if run_id is None:
             self._unnamed[trial.trial_id] = row
@@ -227,6 +235,25 @@ class TrialRecorder(Callback):
                         "`mixbench sync-mlflow %s` rebuilds MLflow from it", left, self.stage,
                         self._mlflow.worker.status(), self.experiment)
 
+    def _ended_row(self, trial, run_id: str | None, error: str | None) -> dict[str, Any]:
+        row = self._trial_row(trial, ERROR if error else TERMINATED, run_id, error)
+        if not error and row.get("epochs_done", 0) < planned_epochs(trial.config):
+            row["status"] = STOPPED_EARLY
+        return row
+
+    def _rebuild_trial_rows(self, trials: list) -> None:
+        """Rows of ended trials that the stage's trials table lacks (a damaged part was set aside) or
+        still has as RUNNING (the driver died between the trial's end and its row), from Tune's own
+        record of each trial and the epochs table (which `reconcile` rebuilt from Ray's logs)."""
+        stored = self._trials.read(columns=["trial_id", "status"])
+        ended_here = set(stored.loc[stored["status"] != RUNNING, "trial_id"]) if not stored.empty else set()
+        ended = [t for t in trials if t.trial_id not in ended_here and t.status in ("TERMINATED", "ERROR")]  # Tune's
+        rows = [self._ended_row(t, self._mlflow.run_id(t.trial_id), error_message(t) if t.status == "ERROR" else None)
+                for t in ended]
+        for trial, row in zip(ended, rows):
+            row["runtime_s"] = (trial.last_result or {}).get("time_total_s")  # not timed by this process
+        self._trials.upsert(rows)
+
     def _trial_row(self, trial, status: str, run_id: str | None, error: str | None = None) -> dict[str, Any]:
         row = {**self._row_base(trial), "config": json.dumps(trial.config, sort_keys=True),
                "status": status, "error": error, "mlflow_run_id": run_id,
@@ -236,26 +263,32 @@ class TrialRecorder(Callback):
         return row
 
     def _final_and_best(self, trial) -> dict[str, Any]:
-        """Final metrics (the last epoch) and best-so-far (`best_<metric>`), from the epochs table."""
-        epochs = self._epochs.read()
-        if epochs.empty:
+        """Final metrics (the last epoch) and best-so-far (`best_<metric>`), from the epochs table: from
+        the rows this process wrote when it wrote them all (O(the trial's rows), no pandas: this runs
+        in Tune's loop once per trial), else read back from the stage's folder (a trial with rows from
+        an earlier driver or from Ray's logs)."""
+        flushed = self._flushed.pop(trial.trial_id, {})
+        if flushed and trial.trial_id not in self._replayed and trial.trial_id not in self._epochs.stored_before("trial_id"):
+            rows = [flushed[epoch] for epoch in sorted(flushed)]
+        else:
+            frame = self._epochs.read(where={"trial_id": trial.trial_id})
+            rows = frame[frame["experiment"] == self.experiment].sort_values("epoch").to_dict("records") if not frame.empty else []
+        if not rows:
             return {"epochs_done": 0}
-        mine = epochs[(epochs["experiment"] == self.experiment) & (epochs["trial_id"] == trial.trial_id)]
-        if mine.empty:
-            return {"epochs_done": 0}
-        mine = mine.sort_values("epoch")
         _, texts = split_result(trial.last_result or {})
-        out: dict[str, Any] = {"epochs_done": int(mine["epoch"].max()), **texts}
-        numeric = mine.select_dtypes("number").columns
-        metric_columns = [c for c in numeric if is_metric(c) and c not in trial.config]
-        for column in metric_columns:
-            values = mine[column].dropna()
-            if values.empty:
-                continue
-            out[column] = float(values.iloc[-1])
-            best = values.max() if higher_is_better(column) else values.min()
-            out[f"best_{column}"] = float(best) if not math.isnan(best) else None
+        out: dict[str, Any] = {"epochs_done": int(rows[-1]["epoch"]), **texts}
+        columns = dict.fromkeys(c for row in rows for c in row if is_metric(c) and c not in trial.config)
+        for column in columns:
+            values = [v for v in (row.get(column) for row in rows) if _is_number(v)]
+            if values:
+                out[column] = float(values[-1])
+                out[f"best_{column}"] = float(max(values) if higher_is_better(column) else min(values))
         return out
+
+
+def _is_number(value: Any) -> bool:
+    """A metric value (NaN, None, text and bools are not)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
 def trial_number(trial) -> int | None:

@@ -135,8 +135,7 @@ def chosen_invocation(workdir: WorkDir, experiment: str, requested: str | None =
     latest = latest_id(workdir, experiment)
     if latest:
         return latest
-    frame = trials_table(workdir.results).read()
-    if frame.empty or "experiment" not in frame:
-        return None
-    mine = frame.loc[frame["experiment"] == experiment, "invocation"]
-    return str(mine.max()) if len(mine) else None
+    # Invocation ids start with their start time, so the greatest is the newest; the store names them
+    # by folder, so this reads no rows (only a legacy single-file table's invocation column).
+    invocations = trials_table(workdir.results).invocations(experiment)
+    return invocations[-1] if invocations else None

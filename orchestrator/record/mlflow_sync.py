@@ -137,12 +137,8 @@ def sync_invocation(tracking: Tracking, workdir: WorkDir, experiment: str, invoc
 
 
 def invocation_epochs(workdir: WorkDir, experiment: str, invocation: str) -> pd.DataFrame:
-    """The epoch rows of one invocation. (With the partitioned results store this becomes
-    `read_table(workdir, "epochs", experiment, invocation)`, which reads only that invocation.)"""
-    frame = epochs_table(workdir.results).read()
-    if frame.empty or "invocation" not in frame:
-        return pd.DataFrame()
-    return frame[(frame["experiment"] == experiment) & (frame["invocation"] == invocation)]
+    """The epoch rows of one invocation (only its folders are read)."""
+    return epochs_table(workdir.results).read(experiment, invocation)
 
 
 def _sync_trial(tracking: Tracking, experiment_id: str, parent: str, row: dict[str, Any], runs: list,

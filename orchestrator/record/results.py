@@ -2,29 +2,54 @@
 
 Rows are keyed by (experiment, trial_id[, epoch]); every row carries its `invocation` and `stage`, so a
 report reads one invocation and a re-run experiment never mixes two. The columns are documented in
-the README's "Parquet schema". Metrics are fractions in [0, 1]; `higher_is_better` says which way
-each one points.
+the README's "Parquet schema"; the store's layout (one folder of Parquet parts per experiment,
+invocation and stage) in `orchestrator.record.store`. Read a whole table with `read_table`. Metrics
+are fractions in [0, 1]; `higher_is_better` says which way each one points.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
 
-from orchestrator.record.parquet_table import ParquetTable
+from orchestrator.record.store import ResultsTable
+from orchestrator.workdir import WorkDir
 
 EPOCH_KEY = ("experiment", "trial_id", "epoch")
 TRIAL_KEY = ("experiment", "trial_id")
 METRIC_PREFIXES = ("train", "val", "test")
+TABLES = ("epochs", "trials")
 
 
-def epochs_table(results_dir: Path) -> ParquetTable:
-    return ParquetTable(Path(results_dir) / "epochs", "epochs", key=EPOCH_KEY)
+def epochs_table(results_dir: Path) -> ResultsTable:
+    """Epoch rows: the first written per (experiment, trial_id, epoch) counts (a row recovered from
+    Ray's logs after a crash never duplicates the one recorded live)."""
+    return ResultsTable(Path(results_dir) / "epochs", "epochs", key=EPOCH_KEY, keep="first")
 
 
-def trials_table(results_dir: Path) -> ParquetTable:
-    return ParquetTable(Path(results_dir) / "trials", "trials", key=TRIAL_KEY)
+def trials_table(results_dir: Path) -> ResultsTable:
+    """Trial rows: the last written per (experiment, trial_id) counts (RUNNING, then how it ended)."""
+    return ResultsTable(Path(results_dir) / "trials", "trials", key=TRIAL_KEY, keep="last", columns=("status",))
+
+
+def read_table(workdir: WorkDir | str | os.PathLike, table: str, experiment: str | None = None,
+               invocation: str | None = None, stage: str | None = None) -> pd.DataFrame:
+    """Every row of the `epochs` or `trials` table of a work directory (or of one experiment,
+    invocation or stage), one per key, columns unified across stages by name; safe to call while a
+    run writes. The frame always has the key columns, `invocation`, `stage` (and the trials'
+    `status`), also when it has no rows. Parts that cannot be read are skipped with a warning and
+    listed in `frame.attrs["damaged"]`.
+
+        from orchestrator.record.results import read_table
+        epochs = read_table("mixbench-runs", "epochs")
+    """
+    if table not in TABLES:
+        raise ValueError(f"unknown results table {table!r}; valid: {', '.join(TABLES)}")
+    root = workdir if isinstance(workdir, WorkDir) else WorkDir.at(workdir)
+    store = epochs_table(root.results) if table == "epochs" else trials_table(root.results)
+    return store.read(experiment, invocation, stage)
 
 
 def higher_is_better(metric: str) -> bool:
@@ -43,9 +68,19 @@ def trial_name(config: Mapping[str, Any], trial_id: str) -> str:
 
 
 def invocation_trials(results_dir: Path, experiment: str, invocation: str | None) -> pd.DataFrame:
-    """The trials rows of one invocation of `experiment` (empty if there are none)."""
-    frame = trials_table(results_dir).read()
-    if frame.empty or "experiment" not in frame or invocation is None:
+    """The trials rows of one invocation of `experiment` (empty if there are none); reads only that
+    invocation's folders (and the rows of a legacy single-file table)."""
+    if invocation is None:
         return pd.DataFrame()
-    mine = frame[(frame["experiment"] == experiment) & (frame["invocation"] == invocation)]
-    return mine.reset_index(drop=True)
+    return trials_table(results_dir).read(experiment, invocation).reset_index(drop=True)
+
+
+def damaged_parts(results_dir: Path, experiment: str, invocation: str | None) -> tuple[list[Path], list[Path]]:
+    """(unreadable parts, parts set aside as damaged) of one invocation, both tables: what a report says."""
+    unreadable: list[Path] = []
+    aside: list[Path] = []
+    for table in (epochs_table(results_dir), trials_table(results_dir)):
+        found = table.damaged(experiment, invocation)
+        unreadable += found[0]
+        aside += found[1]
+    return unreadable, aside

@@ -7,6 +7,7 @@ Outputs go to WORKDIR/reports/NAME/ (report.md, index.html, per table .md/.html/
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from orchestrator.record.invocation import RunOptions, chosen_invocation, saved_invocation
-from orchestrator.record.results import higher_is_better, invocation_trials
+from orchestrator.record.results import damaged_parts, higher_is_better, invocation_trials
 from orchestrator.record.status import ERROR, LOST, RUNNING, TERMINATED
 from orchestrator.report.figures import gamma_figure, paired_figure, sweep_figure
 from orchestrator.report.doc import Doc
@@ -161,6 +162,21 @@ def _bayesian_section(doc: Doc, experiment: Experiment, stage: ReportStage, tria
     return finished
 
 
+def _store_notes(doc: Doc, workdir: WorkDir, name: str, invocation: str | None) -> None:
+    """Say when the results this report read came from a damaged store (footers only: no rows read)."""
+    unreadable, aside = damaged_parts(workdir.results, name, invocation)
+    def shown(paths: list[Path]) -> str:
+        return ", ".join(_listed([os.path.relpath(p, workdir.root) for p in paths]))
+
+    if unreadable:
+        doc.text(f"**Damaged results store: {len(unreadable)} unreadable Parquet part(s) were skipped, so rows "
+                 f"may be missing from this report** ({shown(unreadable)}). `mixbench resume {name}` sets them "
+                 f"aside and writes their epoch rows again from Ray's result logs.")
+    if aside:
+        doc.text(f"{len(aside)} damaged Parquet part(s) were set aside ({shown(aside)}); `mixbench resume {name}` "
+                 f"writes the epoch rows they held again from Ray's result logs.")
+
+
 def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> Report:
     """Write every table and figure of experiment `name` (its latest invocation unless given) and
     refresh the work directory's index. Raises ValueError for an unknown experiment name."""
@@ -190,6 +206,7 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
     doc.text(f"Invocation {invocation or '(none recorded)'}{' (smoke)' if smoke else ''}: {len(reported)} of "
              f"{planned} planned trials recorded, {int(counts.get(TERMINATED, 0))} finished, "
              f"{int(counts.get(RUNNING, 0))} running, {int(counts.get(ERROR, 0))} failed.")
+    _store_notes(doc, workdir, name, invocation)
     by_metric: dict[str, list[Table]] = {m: [] for m in experiment.report_metrics}
     progress = []
     # A progress bar on stderr, shown only when the tables and figures take more than a few seconds.

@@ -49,3 +49,17 @@ def grid_rows(stage: str, cells: Iterable[tuple[str, str, str]], seeds: Iterable
             rows.append({"stage": stage, "dataset": dataset, "arch": arch, "variant": variant, "seed": seed,
                          "status": status, **values})
     return rows
+
+
+class QueuedCalls:
+    """Stands in for the recorder's MLflow queue (`InvocationRuns`) in tests of its Parquet side: every
+    call is kept in `calls`; no run ever gets an id (as before the background worker opens it)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple]] = []
+
+    def run_id(self, trial_id: str) -> None:
+        return None
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: self.calls.append((name, args))

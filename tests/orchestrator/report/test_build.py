@@ -242,3 +242,31 @@ def test_table6_every_metric_per_dataset_and_arch_with_published_fractions_as_pe
 def test_unknown_experiment_is_a_value_error_naming_the_choices(tmp_path):
     with pytest.raises(ValueError, match="valid choices: .*zeta-table4"):
         build_report("zeta-table9", WorkDir.at(tmp_path))
+
+
+def test_a_report_read_from_a_damaged_store_says_so_and_names_the_part(tmp_path):
+    from orchestrator.record.parts import list_parts
+    from orchestrator.record.results import epochs_table
+
+    rng = np.random.default_rng(9)
+    base = {"erm": 0.9, "mixup": 0.92, "zeta-2.4": 0.93, "zeta-2.8": 0.94, "zeta-4.0": 0.91}
+    workdir = WorkDir.at(tmp_path)
+    write_trials(workdir, "demo", grid_rows("grid", [("digits", "small_cnn", v) for v in base], [0], base, rng))
+    epochs = epochs_table(workdir.results).partition("demo", "inv-1", "grid")
+    for trial in ("t0000", "t0001"):
+        epochs.insert([{"trial_id": trial, "epoch": 1, "test_acc": 0.5}])
+    assert "Damaged" not in build_report("demo", workdir).markdown
+    part = list_parts(epochs.directory)[0].path
+    part.write_bytes(part.read_bytes()[:50])
+
+    report = build_report("demo", workdir)
+    assert "**Damaged results store: 1 unreadable Parquet part(s) were skipped" in report.markdown
+    assert f"results/epochs/demo/inv-1/grid/{part.name}" in report.markdown
+    assert "5 finished" in report.markdown  # the trials still read
+
+    epochs_table(workdir.results).partition("demo", "inv-1", "grid").insert(
+        [{"trial_id": "t0000", "epoch": 1, "test_acc": 0.5}])  # a writer (resume's reconcile) sets it aside
+    report = build_report("demo", workdir)
+    assert "Damaged results store" not in report.markdown
+    assert f"1 damaged Parquet part(s) were set aside (results/epochs/demo/inv-1/grid/_{part.name}.damaged)" \
+        in report.markdown

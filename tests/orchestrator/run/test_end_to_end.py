@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
+from orchestrator.record.results import read_table
 from tests.orchestrator.conftest import mixbench
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +24,9 @@ SMOKE_TRIALS = len(GRID_VARIANTS) + 3  # the grid at one seed + the demo's 3 smo
 
 
 def read(workdir: Path, table: str) -> pd.DataFrame:
-    return pd.read_parquet(workdir / "results" / table)
+    """The table as a user reads it: safe while a run writes it, and with its key columns and the
+    trials' `status` even before the first row."""
+    return read_table(workdir, table)
 
 
 def child_runs(client: MlflowClient, experiment: str) -> tuple[list, list]:
@@ -150,6 +153,30 @@ def test_a_killed_driver_resumes_without_rerunning_or_duplicating(tmp_path):
     for child in children:
         steps = [m.step for m in client.get_metric_history(child.info.run_id, "test_acc")]
         assert sorted(steps) == list(range(1, epochs_per_trial + 1))
+
+
+def test_a_truncated_epochs_part_is_reported_then_rebuilt_from_rays_logs_on_resume(tmp_path):
+    workdir = tmp_path / "runs"
+    done = mixbench("run", "demo", "--smoke", "--workdir", str(workdir), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    before = read(workdir, "epochs").set_index(["trial_id", "epoch"])
+    assert len(before) == SMOKE_TRIALS * 2
+    (part,) = (workdir / "results" / "epochs" / "demo").glob("*/grid/part-*.parquet")  # compacted: one per stage
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+
+    report = mixbench("report", "demo", "--workdir", str(workdir), cwd=tmp_path)
+    assert report.returncode == 0, report.stderr[-3000:]
+    assert "Damaged results store: 1 unreadable Parquet part(s) were skipped" in report.stdout
+    assert part.name in report.stdout
+
+    resumed = mixbench("resume", "demo", "--workdir", str(workdir), cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    after = read(workdir, "epochs").set_index(["trial_id", "epoch"])
+    assert after.attrs["damaged"] == [] and not after.index.duplicated().any()
+    assert sorted(after.index) == sorted(before.index)
+    assert after["test_acc"].to_dict() == pytest.approx(before["test_acc"].to_dict())
+    assert (part.parent / f"_{part.name}.damaged").exists()
+    assert "Damaged results store" not in (workdir / "reports" / "demo" / "report.md").read_text()
 
 
 def test_failing_trials_are_recorded_and_the_sweep_goes_on(tmp_path):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
 
+from orchestrator.record.results import read_table
 from tests.orchestrator.conftest import mixbench
 from workloads.gan.sets import is_set, load_set
 
@@ -21,7 +21,7 @@ def test_gemix_table1_smoke_runs_every_stage(tmp_path):
     done = mixbench("run", "gemix-table1", "--smoke", "--workdir", str(workdir), cwd=tmp_path, timeout=420)
     assert done.returncode == 0, done.stderr[-3000:]
 
-    trials = pd.read_parquet(workdir / "results" / "trials")
+    trials = read_table(workdir, "trials")
     assert trials.groupby("stage").size().to_dict() == {"gan": 1, "sets": 1, "quality": 1,
                                                         "classify": len(VARIANTS)}
     assert set(trials["status"]) == {"TERMINATED"}, trials[["stage", "variant", "status", "error"]]

@@ -11,11 +11,11 @@ import sys
 import threading
 import time
 
-import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
 from orchestrator.plan.expand import plan_experiment
+from orchestrator.record.results import read_table
 from orchestrator.run.ray_cluster import init_ray
 from orchestrator.run.runner import Invocation, RunOptions, execute, new_invocation_id
 from orchestrator.workdir import WorkDir
@@ -45,7 +45,7 @@ def run_noop(root, tracking_uri: str, on_progress=None) -> tuple[float, WorkDir,
     def watch() -> None:
         while not stop.wait(0.5):
             try:
-                trials = pd.read_parquet(workdir.trials)
+                trials = read_table(workdir, "trials")
             except (OSError, ValueError):  # not written yet, or being replaced
                 continue
             if "status" in trials:
@@ -72,7 +72,7 @@ def children_of(client: MlflowClient, invocation: str) -> tuple:
 
 def assert_mlflow_holds_parquet(client: MlflowClient, workdir: WorkDir, invocation: str) -> None:
     """One FINISHED child run per trial, under the one FINISHED parent, with every epoch's metrics."""
-    trials, epochs = pd.read_parquet(workdir.trials), pd.read_parquet(workdir.epochs)
+    trials, epochs = read_table(workdir, "trials"), read_table(workdir, "epochs")
     parents, children = children_of(client, invocation)
     assert len(parents) == 1 and parents[0].info.status == "FINISHED"
     by_trial = {c.data.tags["mixbench.trial_id"]: c for c in children}
@@ -105,7 +105,7 @@ def test_a_killed_mlflow_server_slows_no_trial_and_sync_rebuilds_every_epoch(tmp
           f"{outage_s:.1f} s, ratio {outage_s / healthy_s:.2f}")
     assert killed_at and killed_at[0] < TRIALS, "the sweep ended before the server could be killed"
     assert outage_s <= SLOWDOWN_LIMIT * healthy_s
-    trials, epochs = pd.read_parquet(outage_dir.trials), pd.read_parquet(outage_dir.epochs)
+    trials, epochs = read_table(outage_dir, "trials"), read_table(outage_dir, "epochs")
     assert len(trials) == TRIALS and set(trials["status"]) == {"TERMINATED"}  # Parquet is the record
     assert len(epochs) == TRIALS * EPOCHS
 
@@ -136,7 +136,7 @@ def test_two_first_runs_into_one_fresh_workdir_both_succeed(tmp_path):
     runs = client.search_runs([experiment.experiment_id], max_results=1000)
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     assert len(parents) == 2 and {r.info.status for r in runs} == {"FINISHED"}
-    assert len(runs) == len(pd.read_parquet(workdir / "results" / "trials")) + 2
+    assert len(runs) == len(read_table(workdir, "trials")) + 2
 
 
 def test_a_damaged_mlflow_db_is_one_line_and_leaves_the_record_as_it_was(tmp_path):

@@ -1,4 +1,4 @@
-"""MLflow as its users see it, checked in a real browser: `mixbench ui` opens the experiment on its runs
+"""MLflow as its users see it, checked in a real browser: `mixbench ui` links each experiment's runs
 (not MLflow 3's GenAI overview), each trial a run with its dataset, and system metrics on the runs."""
 from __future__ import annotations
 
@@ -47,18 +47,24 @@ def test_the_ui_opens_on_the_runs_with_their_datasets(tmp_path, browser):
     assert {a.path for a in client.list_artifacts(parent.info.run_id)} >= {"plan.json", "report"}
 
     port = free_port()
-    ui = subprocess.Popen([sys.executable, "-m", "orchestrator.cli", "ui", "--workdir", str(workdir), "--port", str(port)],
-                          cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    printed = tmp_path / "ui.out"
+    with printed.open("w") as out:
+        ui = subprocess.Popen([sys.executable, "-m", "orchestrator.cli", "ui", "--workdir", str(workdir), "--port", str(port)],
+                              cwd=tmp_path, stdout=out, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        wait_for(f"http://127.0.0.1:{port}/health")
+        wait_for(f"http://127.0.0.1:{port}/health")  # the links are printed before the server starts
+        link = next(line.split(": ", 1)[1] for line in printed.read_text().splitlines() if line.startswith("  demo: "))
+        assert link == f"http://127.0.0.1:{port}/#/experiments/{experiment.experiment_id}/runs?workflowType=machine_learning"
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"http://127.0.0.1:{port}/#/experiments/{experiment.experiment_id}", timeout=120_000)
-        # The runs table: every trial's run name, with the Dataset column filled.
-        first = children[0].info.run_name
-        page.get_by_text(first).first.wait_for(timeout=120_000)
+        page.goto(link, timeout=120_000)
+        # The runs table: the invocation's parent run, expanded to its trials, each with its dataset.
+        parent_name = page.get_by_text(parent.info.run_name).first
+        parent_name.wait_for(timeout=120_000)
+        parent_name.locator("xpath=ancestor::div[@role='gridcell'][1]").locator("button").first.click()
+        page.get_by_text(children[0].info.run_name).first.wait_for(timeout=60_000)
         text = page.inner_text("body")
         assert all(r.info.run_name in text for r in children[:3]), text[:2000]
-        assert "digits" in text and "Dataset" in text
+        assert text.count(f"digits ({digest})") >= min(3, len(children))  # the Dataset column: name (digest)
         assert "Token usage" not in text and "Detect issues" not in text  # not the GenAI overview
         page.close()
     finally:

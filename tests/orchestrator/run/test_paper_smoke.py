@@ -3,11 +3,11 @@ module, MLflow on SQLite, Parquet): one on data fabricated in each dataset's off
 others with no data at all, on generated stand-ins, as on a fresh clone."""
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from orchestrator.plan.expand import plan_experiment
 from orchestrator.record.invocation import RunOptions
+from orchestrator.record.results import read_table
 from orchestrator.run.runner import run_experiment
 from orchestrator.workdir import WorkDir
 from search_spaces import EXPERIMENTS, get_experiment
@@ -55,7 +55,7 @@ def test_paper_experiment_runs_in_smoke_mode(name, data_root, local_ray, tmp_pat
     planned = sum(p.num_trials for p in plan_experiment(get_experiment(name), smoke=True, sets=options.sets))
     summary = run_experiment(name, options, WorkDir.at(tmp_path / "runs"))
     assert (summary.trials, summary.errored) == (planned, 0)
-    trials = pd.read_parquet(tmp_path / "runs" / "results" / "trials")
+    trials = read_table(tmp_path / "runs", "trials")
     assert len(trials) == planned and set(trials["status"]) == {"TERMINATED"}
     assert set(trials["dataset"]) == datasets_of(name)
     report = (tmp_path / "runs" / "reports" / name / "report.md").read_text()

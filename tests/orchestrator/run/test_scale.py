@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 
-import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
 from orchestrator.plan.expand import plan_experiment
 from orchestrator.record.invocation import Invocation, RunOptions, new_invocation_id
+from orchestrator.record.results import read_table
 from orchestrator.run.runner import execute
 from orchestrator.workdir import WorkDir
 from search_spaces import get_experiment
@@ -29,9 +29,9 @@ def test_table6_expansion_of_300_trials_schedules_in_cell_order(tmp_path):
     summary = execute(invocation, [plan], {}, workdir, resume=False)
     assert summary.trials == 300 and summary.errored == 0
 
-    trials = pd.read_parquet(workdir.trials)
+    trials = read_table(workdir, "trials")
     assert len(trials) == 300 and set(trials["status"]) == {"TERMINATED"}
-    assert len(pd.read_parquet(workdir.epochs)) == 300
+    assert len(read_table(workdir, "epochs")) == 300
     # Trials are numbered in the order the searcher hands them out: all seeds of a cell are adjacent.
     assert sorted(trials["trial_number"]) == list(range(1, 301))
     ordered = trials.sort_values("trial_number")
