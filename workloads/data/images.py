@@ -56,6 +56,8 @@ class FileIndex:
     splits: official sample indices per split, or None where the dataset has no official split
         (the caller then splits stratified 70/10/20 and saves the split; see `cache.py`).
     boxes: int `(N, 4)` crop boxes `(xmin, ymin, xmax, ymax)` for `Preprocess(crop="box")`.
+    groups: `(N,)` the patient (or other unit a split must not cut) of each sample, where the
+        dataset names it (COVIDx CT's file names do); None: every sample is its own.
     base: the dataset's top folder; split files record paths relative to it.
     """
 
@@ -67,6 +69,7 @@ class FileIndex:
     preprocess: Preprocess
     splits: Optional[dict[str, np.ndarray]] = None
     boxes: Optional[np.ndarray] = None
+    groups: Optional[np.ndarray] = None
     source: Path = field(default=Path("."))  # the label file, named in error messages
 
     def __post_init__(self) -> None:
