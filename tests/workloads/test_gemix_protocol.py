@@ -7,8 +7,8 @@ import pytest
 from workloads.data import FILE_DATASETS, load_dataset
 from workloads.data.catalog import Catalog, array_catalog, catalog_of, file_catalog
 from workloads.data.types import DatasetError, Split
-from workloads.gemix.protocol import (PARTS, ProtocolSizes, SplitKeys, load_view, protocol_parts, protocol_split,
-                                      protocol_views, read_split)
+from workloads.gemix.protocol import PARTS, load_view, protocol_parts, protocol_split, protocol_views, read_split
+from workloads.split_keys import ProtocolSizes, SplitKeys
 
 SIZES = ProtocolSizes(gan_per_class=30, classifier_per_class=25, val_fraction=0.2, test_per_class=10, seed=3)
 

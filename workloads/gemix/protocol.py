@@ -23,46 +23,31 @@ line: the image's file name relative to the dataset, or `<split>/<row>` for arra
 `split.json` (the dataset, sizes and counts; written last: a folder without it is an interrupted
 write), and a later call (a resumed run) reads them back instead of drawing again.
 
-Config keys (`SplitKeys`, shared by the classifier and GeMix's stage trainables): `split` ("official":
-the dataset's own splits, as before; "gemix": this protocol) and `split_gan_per_class`,
-`split_classifier_per_class`, `split_val_fraction`, `split_test_per_class`, `split_seed`. Each
-trainable says which part it trains on (`SPLIT_PART`: the GAN stage "gan", the others "classifier").
+Config keys: `workloads.split_keys.SplitKeys` (`split="gemix"` and the sizes), shared by the classifier
+and GeMix's stage trainables; each says which view it trains on (`SPLIT_PART`: the GAN stage "gan",
+the others "classifier").
 """
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, ClassVar, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
-from workloads.data.catalog import Catalog, catalog_of
 from workloads.data.types import DatasetArrays, DatasetError
-from workloads.flat_config import FlatConfig
-from workloads.validate import SEED_MAX, check_choice, check_float, check_int
+from workloads.split_keys import ProtocolSizes, sizes_of
+
+if TYPE_CHECKING:  # the configs import this module; the readers load only when data is read
+    from workloads.data.catalog import Catalog
 
 PARTS = ("gan", "train", "val", "test")
 VIEWS = ("gan", "classifier")  # what a trainable sees: the GAN's subset, or the classifier's train/val/test
-SPLITS = ("official", "gemix")
 RECORD_FILE = "split.json"
 RULE = ("GeMix protocol: gan and classifier subsets from the official train split (patient-disjoint where "
         "patients are known), classifier subset cut per image into train/val, test from the official test split")
-
-
-@dataclass(frozen=True)
-class ProtocolSizes:
-    """Images per class of each part, the val share of the classifier's subset, and the split's seed."""
-
-    gan_per_class: int = 10000
-    classifier_per_class: int = 10000
-    val_fraction: float = 0.2
-    test_per_class: int = 1000
-    seed: int = 0
-
-    def val_per_class(self) -> int:
-        return int(round(self.classifier_per_class * self.val_fraction))
 
 
 def _names(catalog: Catalog, k: int) -> str:
@@ -187,46 +172,12 @@ def protocol_views(catalog: Catalog, parts: dict[str, np.ndarray], views: tuple[
             for view in views}
 
 
-@dataclass(frozen=True)
-class SplitKeys(FlatConfig):
-    """The split keys every trainable that reads GeMix's data takes (see the module docstring);
-    `SPLIT_PART` is the view (`VIEWS`) the trainable trains on."""
-
-    SPLIT_PART: ClassVar[str] = "classifier"
-
-    split: str = "official"
-    split_gan_per_class: int = 10000
-    split_classifier_per_class: int = 10000
-    split_val_fraction: float = 0.2
-    split_test_per_class: int = 1000
-    split_seed: int = 0
-
-    @classmethod
-    def check_split(cls, cfg: dict[str, Any], prefix: str = "") -> None:
-        check_choice(cfg, "split", SPLITS, prefix=prefix)
-        for key in ("split_gan_per_class", "split_classifier_per_class", "split_test_per_class"):
-            check_int(cfg, key, 1, prefix=prefix)
-        check_float(cfg, "split_val_fraction", 0.0, 1.0, lo_open=True, hi_open=True, prefix=prefix)
-        check_int(cfg, "split_seed", 0, SEED_MAX, prefix=prefix)
-        if cfg["split"] == "gemix":
-            sizes = sizes_of(cfg)
-            if not 1 <= sizes.val_per_class() < sizes.classifier_per_class:
-                raise ValueError(f"{prefix}split_val_fraction={sizes.val_fraction} leaves no val or no train image "
-                                 f"of {prefix}split_classifier_per_class={sizes.classifier_per_class} per class")
-
-
-def sizes_of(config: Any) -> ProtocolSizes:
-    """The protocol's sizes from a flat config (a mapping) or a typed one (attributes)."""
-    get = config.get if isinstance(config, dict) else (lambda key: getattr(config, key))
-    return ProtocolSizes(int(get("split_gan_per_class")), int(get("split_classifier_per_class")),
-                         float(get("split_val_fraction")), int(get("split_test_per_class")), int(get("split_seed")))
-
-
 def load_view(dataset: str, root: Optional[str], config: Any, part: str) -> DatasetArrays:
     """What a trainable run on its own (no orchestrator sharing data) trains on: the dataset as read
     where `split` is "official", else view `part` of the protocol's split, drawn in memory (decoding
     only the chosen images; no files written)."""
     from workloads.data import load_dataset
+    from workloads.data.catalog import catalog_of
 
     split = config.get("split") if isinstance(config, dict) else config.split
     if split == "official":

@@ -47,7 +47,10 @@ REPORTED = ("label_fidelity", "mean_entropy", "soft_label_ce", "dominant_agreeme
 # null here means the classifier's own default.
 ORACLE_KEYS = ("batch_size", "eval_batch_size", "lr", "momentum", "nesterov", "weight_decay", "optimizer", "loss",
                "pretrained", "pretrained_path", "flip", "crop_padding", "subset", "num_threads",
-               "precision", "channels_last", "compile", "cudnn_benchmark")
+               "precision", "channels_last", "compile", "cudnn_benchmark", "grey_to_rgb", "norm_mean", "norm_std")
+# The split keys the oracle shares with the stage (it trains on the same view of the data).
+SPLIT_KEYS = ("split", "split_gan_per_class", "split_classifier_per_class", "split_val_fraction",
+              "split_test_per_class", "split_seed")
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,10 @@ class QualityStageConfig(StageConfig):
     channels_last: Optional[bool] = None  # null: the classifier's own auto
     compile: Optional[bool] = None
     cudnn_benchmark: Optional[bool] = None
+    # What the oracle's network sees, as the classifiers' (null: the classifier's own default).
+    grey_to_rgb: Optional[bool] = None
+    norm_mean: Optional[float] = None
+    norm_std: Optional[float] = None
 
     @classmethod
     def check(cls, cfg: dict[str, Any], prefix: str = "") -> None:
@@ -110,6 +117,7 @@ class QualityStageConfig(StageConfig):
 def oracle_flat(cfg: Mapping[str, Any]) -> dict[str, Any]:
     arch = cfg["quality_arch"] or cfg["arch"] or "resnet50"
     return {**{key: cfg[key] for key in ORACLE_KEYS if cfg[key] is not None},
+            **{key: cfg[key] for key in SPLIT_KEYS},
             "dataset": cfg["dataset"], "data_root": cfg["data_root"], "seed": cfg["seed"], "device": cfg["device"],
             "arch": arch, "method": "erm", "variant": "oracle", "epochs": cfg["quality_epochs"], "train_sources": "real"}
 
