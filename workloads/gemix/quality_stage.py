@@ -7,7 +7,7 @@ experiment's recipe keys, `quality_arch` for `quality_epochs` epochs: `QualitySt
   reference for realism);
 - every set in `{artifacts_dir}/sets/` (mixup, mmixup, gemix);
 - `gemix_onehot`: `quality_samples` images the exported generator (`{artifacts_dir}/generator/`) draws
-  from one-hot labels, equally many per class. Their accuracy is GeMix's label fidelity, so it is
+  from one-hot labels, equally many per class, with the noise mode the GeMix set was drawn with. Their accuracy is GeMix's label fidelity, so it is
   also the `gemix` row's `label_fidelity` (Dirichlet soft labels are never one-hot).
 FID/KID of each generated or mixed row against the real train split come from `fid_kid` (None, with
 one notice line, without torch-fidelity's Inception weights on disk).
@@ -182,13 +182,18 @@ def _onehot_gemix(cfg: QualityStageConfig, real_shape: tuple[int, ...], k: int, 
                   batch_size: int) -> tuple[np.ndarray, np.ndarray]:
     from workloads.data.resize import resize_images
     from workloads.gan.sample import load_generator, onehot_samples
+    from workloads.gan.sets import is_set, load_set
 
     path = generator_dir(cfg.artifacts_dir)
     if not (path / "state.pt").is_file():
         raise ValueError(f"no generator at {path}: the gan-train stage must finish first")
     generator = load_generator(path, device=device)
     per_class = max(1, math.ceil(cfg.quality_samples / k))
-    images, labels = onehot_samples(generator, k, per_class, seed=cfg.seed + 7, batch_size=batch_size, device=device)
+    # The GeMix set's noise mode (its meta.json), so label fidelity measures the images that set holds.
+    gemix = set_dir(cfg.artifacts_dir, "gemix")
+    noise_mode = load_set(gemix, mmap=True).meta.get("noise_mode") if is_set(gemix) else None
+    images, labels = onehot_samples(generator, k, per_class, seed=cfg.seed + 7, batch_size=batch_size, device=device,
+                                    noise_mode=noise_mode)
     if images.shape[-1] != real_shape[-1]:
         raise ValueError(f"the generator makes {images.shape[-1]}-channel images, the real set has {real_shape[-1]}")
     return resize_images(images, real_shape[:2]), labels
