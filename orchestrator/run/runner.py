@@ -32,15 +32,22 @@ class RunSummary:
 
 
 def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -> tuple[list[StagePlan], LoadedData]:
-    """Validate everything and read the data, before Ray starts. Raises ValueError on bad input."""
+    """Validate everything and read the data (drawing or reading back any protocol split into the
+    invocation's artifacts), before Ray starts. Raises ValueError on bad input."""
     options.validate()
     experiment = get_experiment(name)
-    plans = plan_experiment(experiment, smoke=options.smoke, sets=options.sets,
-                            artifacts_dir=str(workdir.artifacts(name, invocation)))
-    data = load_for_plans(plans, workdir.cache, smoke=options.smoke, standins=experiment.standin_data)
+    artifacts = workdir.artifacts(name, invocation)
+    plans = plan_experiment(experiment, smoke=options.smoke, sets=options.sets, artifacts_dir=str(artifacts))
+    data = load_for_plans(plans, workdir.cache, smoke=options.smoke, standins=experiment.standin_data,
+                          artifacts_dir=artifacts)
     for dataset in data.standins:
         print(f"note: {dataset} is not on this machine; running on a generated stand-in of its shape and "
               f"classes: numbers are meaningless", flush=True)
+    if options.smoke and experiment.fixed.get("pretrained") and "pretrained" not in options.sets:
+        print("note: --smoke trains the classifiers from scratch (pretrained=false), not from the ImageNet "
+              "weights the full run uses", flush=True)
+    for line in data.notes:
+        print(line, flush=True)
     return plans, data
 
 
@@ -50,7 +57,7 @@ def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSumma
     workdir.create()
     invocation = Invocation(name, invocation_id, options, options.tracking_uri or workdir.default_tracking_uri(),
                             standins=data.standins)
-    return execute(invocation, plans, data.arrays, workdir, resume=False)
+    return execute(invocation, plans, data, workdir, resume=False)
 
 
 def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False) -> RunSummary:
@@ -59,10 +66,13 @@ def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False) -> Run
     invocation.options.verbose = verbose  # how this console shows it, not how the run was planned
     plans, data = prepare(name, invocation.options, workdir, invocation.invocation)
     invocation.standins = sorted(set(invocation.standins) | set(data.standins))
-    return execute(invocation, plans, data.arrays, workdir, resume=True)
+    return execute(invocation, plans, data, workdir, resume=True)
 
 
-def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, Any], workdir: WorkDir, resume: bool) -> RunSummary:
+def execute(invocation: Invocation, plans: list[StagePlan], data: LoadedData | dict[str, Any], workdir: WorkDir,
+            resume: bool) -> RunSummary:
+    """Run (or resume) every stage. `data`: what `prepare` loaded, or {dataset name: DatasetArrays}
+    that every stage shares as it is."""
     from orchestrator.run.ray_cluster import init_ray, quiet_tune
 
     quiet_tune(invocation.options.verbose)
@@ -83,12 +93,16 @@ def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, 
     invocation.status = INVOCATION_RUNNING
     invocation.save(workdir)
     init_ray(invocation.options.address, verbose=invocation.options.verbose)
-    # Each dataset enters the object store once per invocation; every stage and trial shares it.
-    shared = {name: ray.put(arrays) for name, arrays in datasets.items()}
+    if not isinstance(data, LoadedData):
+        data = LoadedData(arrays=dict(data))
+    # Each set of arrays enters the object store once per invocation; every stage and trial that
+    # reads it shares it.
+    shared = {key: ray.put(arrays) for key, arrays in data.arrays.items()}
     trials = errored = 0
     for plan in plans:
         stage_path = workdir.invocation(invocation.experiment, invocation.invocation) / plan.stage
-        grid = run_stage(plan, invocation, shared, workdir, stage_path, resume=resume)
+        refs = {name: shared[key] for name, key in data.for_stage(plan.stage, plan.datasets()).items() if key in shared}
+        grid = run_stage(plan, invocation, refs, workdir, stage_path, resume=resume)
         trials += len(grid)
         errored += sum(1 for result in grid if result.error is not None)
     invocation.status = INVOCATION_FINISHED
