@@ -189,7 +189,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     sets = parse_sets(args.sets)
     sets["data_root"] = resolve_data_root(sets.get("data_root"))
     config = trainable.validate({**sets, "dataset": args.dataset, "method": args.method, "arch": args.arch})
-    data = load_one(config["dataset"], config["data_root"], WorkDir.at(args.workdir).cache)
+    # A protocol split (split=gemix) is drawn in memory by the trainable itself (no run, no artifacts).
+    data = load_one(config["dataset"], config["data_root"], WorkDir.at(args.workdir).cache) \
+        if config.get("split", "official") == "official" else None
 
     def report(metrics: dict[str, Any], checkpoint_dir: str | None) -> None:
         shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
