@@ -173,6 +173,11 @@ _SPECS = [
                 ("precision_macro", "bacc", "f1_macro"),
                 "3A_images/*.png + {train,val,test}_COVIDx_CT-3A.txt (filename class xmin ymin xmax ymax)",
                 "https://www.kaggle.com/datasets/hgunraj/covidxct", False, "GeMix Table I"),
+    # The same files, each slice cropped to its box before resizing (COVIDNet-CT's preprocessing).
+    DatasetSpec("covidx-ct3-box", "ct", ("normal", "pneumonia", "COVID-19"), 1, 128, OFFICIAL,
+                ("precision_macro", "bacc", "f1_macro"),
+                "3A_images/*.png + {train,val,test}_COVIDx_CT-3A.txt (filename class xmin ymin xmax ymax)",
+                "https://www.kaggle.com/datasets/hgunraj/covidxct", False, "box-cropped variant of covidx-ct3"),
     DatasetSpec("ct-toy", "ct", ("normal", "pneumonia", "COVID-19"), 1, 32, STRATIFIED,
                 ("precision_macro", "bacc", "f1_macro"), "(generated: 384 grey 32x32 images, 3 classes)",
                 "built in", False, "GeMix --smoke stand-in for covidx-ct3"),

@@ -69,14 +69,19 @@ class Bayesian:
 Stage = Union[Grid, Bayesian]
 
 
+SECTION_PLACES = ("end", "top")
+
+
 @dataclass(frozen=True)
 class Section:
     """A report section beyond the results tables, by its registered name in the report package
-    (e.g. "covid-fnr", "confusion", "gemix-samples", "gemix-quality"), with the parameters it needs
-    (stage and class names, variants to compare) as plain data."""
+    (e.g. "covid-fnr", "confusion", "gemix-samples", "gemix-quality", "pretrained"), with the parameters
+    it needs (stage and class names, variants to compare) as plain data. `place`: "end" (after the
+    results tables, in declaration order) or "top" (above them, below the protocol)."""
 
     name: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    place: str = "end"
 
 
 @dataclass(frozen=True)
@@ -109,3 +114,8 @@ class Experiment:
     # columns: methods; one table per metric, as the ζ-mixup paper's) or "methods" (rows: methods;
     # columns: each dataset / arch x metric, one table, as GeMix's Table I).
     table_rows: str = "datasets"
+    # Footnotes of every results table (in all its formats): the deviations from the paper that remain.
+    table_notes: tuple[str, ...] = ()
+    # Config keys `mixbench plan` prints per stage (data and set sizes, say): the value every trial
+    # shares, or each method's where they differ.
+    plan_keys: tuple[str, ...] = ()

@@ -3,6 +3,8 @@
     {artifacts_dir}/generator/        the GAN's exported final checkpoint (state.pt, ...)
     {artifacts_dir}/sets/<name>/      offline training sets (`workloads.gan.sets` format)
     {artifacts_dir}/quality/          the quality stage's quality.json and tsne.npz
+    {artifacts_dir}/splits/           the data protocol's split: {gan,train,val,test}.txt and split.json
+                                      (`workloads.gemix.protocol`; written by the driver before any stage runs)
 
 Every trainable that reads or writes there takes its paths from here.
 """
@@ -32,3 +34,8 @@ def sets_dir(artifacts_dir: str | Path) -> Path:
 def quality_dir(artifacts_dir: str | Path) -> Path:
     """The folder holding the quality stage's quality.json and tsne.npz."""
     return Path(artifacts_dir) / "quality"
+
+
+def splits_dir(artifacts_dir: str | Path) -> Path:
+    """Where the data protocol's split files live: `{artifacts_dir}/splits`."""
+    return Path(artifacts_dir) / "splits"

@@ -47,6 +47,8 @@ class BatchAugment:
     crop_padding: random crop back to `H x W` after zero-padding each side by this many pixels
         (0 = off; images only). Zero padding happens before normalization, as torchvision's
         RandomCrop on uint8/PIL images does.
+    to_rgb: one-channel images come out as 3 equal channels (PIL's convert("RGB") of a grey image),
+        normalized alike, for networks with an RGB stem; other inputs are left as they are.
     """
 
     def __init__(
@@ -57,11 +59,13 @@ class BatchAugment:
         flip: bool = False,
         crop_padding: int = 0,
         device: torch.device | str = "cpu",
+        to_rgb: bool = False,
     ) -> None:
         if crop_padding < 0:
             raise ValueError(f"crop_padding must be >= 0, got {crop_padding}")
         self.flip = bool(flip)
         self.crop_padding = int(crop_padding)
+        self.to_rgb = bool(to_rgb)
         self.device = torch.device(device)
         std = np.where(np.asarray(std) < MIN_STD, 1.0, std)
         # x_norm = (x / 255 - mean) / std = x * scale + shift, fused into one multiply-add.
@@ -76,17 +80,20 @@ class BatchAugment:
         flip: bool = False,
         crop_padding: int = 0,
         device: torch.device | str = "cpu",
+        to_rgb: bool = False,
     ) -> "BatchAugment":
         """Normalization statistics computed once from the train split (uint8 images or float vectors)."""
         mean, std = channel_stats(train_images)
-        return cls(mean, std, flip=flip, crop_padding=crop_padding, device=device)
+        return cls(mean, std, flip=flip, crop_padding=crop_padding, device=device, to_rgb=to_rgb)
 
     def _normalize(self, x: torch.Tensor) -> torch.Tensor:
         """uint8 `(N, C, H, W)` or float `(N, D)` -> normalized float32 `(N, C, H, W)` / `(N, D, 1, 1)`."""
         if x.ndim == 2:
             return (x.to(torch.float32) * self._scale + self._shift)[:, :, None, None]
         out = x.contiguous().to(torch.float32)
-        return out.mul_((self._scale / 255.0)[None, :, None, None]).add_(self._shift[None, :, None, None])
+        out = out.mul_((self._scale / 255.0)[None, :, None, None]).add_(self._shift[None, :, None, None])
+        # After normalizing: one channel's work, then three copies (mixers write their own outputs).
+        return out.repeat(1, 3, 1, 1) if self.to_rgb and out.shape[1] == 1 else out
 
     def eval(self, x: torch.Tensor) -> torch.Tensor:
         """Normalize only: uint8 `(N, H, W, C)` -> float32 `(N, C, H, W)`; float `(N, D)` -> `(N, D, 1, 1)`."""

@@ -36,11 +36,11 @@ import torch.nn.functional as F
 from workloads.augment import BatchAugment
 from workloads.checkpoint import capture_rng_state, load_checkpoint, restore_rng_state, save_checkpoint
 from workloads.config import ClassifyConfig
-from workloads.data import DatasetArrays, load_dataset
+from workloads.data import DatasetArrays
 from workloads.device import resolve_device, synchronize
 from workloads.losses import one_hot, soft_cross_entropy
 from workloads.metrics import classification_metrics, confusion_json, confusion_matrix
-from workloads.models import build_model, manifold_layers
+from workloads.models import build_model, find_pretrained, manifold_layers
 from workloads.placement import gather, keep_on_device, rows
 from workloads.precision import Runtime, is_conv_net, load_scaler_state
 from workloads.train_sources import load_train_sources
@@ -95,13 +95,14 @@ class Trainer:
         self.data_on_device = keep_on_device(sum(a.nbytes for a in images.values()), self.device)
         place = self.device if self.data_on_device else torch.device("cpu")
         self.x = {name: _to_device(array, place) for name, array in images.items()}
-        # Normalization statistics of the real train split, which val and test resemble.
-        self.augment = BatchAugment.from_train(
-            data.splits["train"].images, flip=cfg.flip, crop_padding=cfg.crop_padding, device=self.device
-        )
+        self.augment = make_augment(cfg, data, self.device)
+        # Grey images reach the model as RGB when asked (an ImageNet stem, as the GeMix authors feed it).
+        in_chans = 3 if cfg.grey_to_rgb and data.channels == 1 else data.channels
         self.model = build_model(
-            cfg.arch, data.channels, data.num_classes, data.image_size, cfg.pretrained, cfg.pretrained_path
+            cfg.arch, in_chans, data.num_classes, data.image_size, cfg.pretrained, cfg.pretrained_path
         ).to(self.device)
+        # The weights file loaded, recorded with the final epoch (a report names where they came from).
+        self.pretrained_weights = str(find_pretrained(cfg.arch, cfg.pretrained_path)) if cfg.pretrained else None
         self.runtime = Runtime.resolve(cfg, self.device, channels_last_auto=is_conv_net(self.model))
         self.runtime.prepare_model(self.model)  # before the optimizer: it holds the parameters
         # `net` runs the forward pass (compiled or `model` itself); `model` is what checkpoints save.
@@ -249,6 +250,8 @@ class Trainer:
         }
         if self.device.type == "cuda":
             metrics["peak_memory_mib"] = torch.cuda.max_memory_allocated(self.device) / 2**20
+        if final and self.pretrained_weights:
+            metrics["pretrained_weights"] = self.pretrained_weights
         self.last_metrics = metrics
         return metrics
 
@@ -274,11 +277,26 @@ class Trainer:
         self.last_metrics = dict(state["metrics"])
 
 
+def make_augment(cfg: ClassifyConfig, data: DatasetArrays, device: torch.device) -> BatchAugment:
+    """Normalization by `norm_mean` / `norm_std` where set, else by the real train split's statistics
+    (which val and test resemble); 3 channels out of grey images with `grey_to_rgb`."""
+    if cfg.grey_to_rgb and not data.is_image:
+        raise ValueError(f"grey_to_rgb=true needs images; dataset {data.name!r} holds feature vectors")
+    options = dict(flip=cfg.flip, crop_padding=cfg.crop_padding, device=device, to_rgb=cfg.grey_to_rgb)
+    if cfg.norm_mean is None:
+        return BatchAugment.from_train(data.splits["train"].images, **options)
+    channels = data.channels
+    return BatchAugment(np.full(channels, cfg.norm_mean), np.full(channels, cfg.norm_std), **options)
+
+
 def prepare_data(cfg: ClassifyConfig, data: Optional[DatasetArrays] = None) -> DatasetArrays:
-    """The config's dataset (`data` if given, else read from `data_root`), capped at `subset` per split
-    and at `train_subset` training samples (a limited-data regime, where mixing matters most)."""
+    """The config's dataset (`data` if given, as the orchestrator shares it: already the view of its
+    split; else read from `data_root`, and split by `split`), capped at `subset` per split and at
+    `train_subset` training samples (a limited-data regime, where mixing matters most)."""
     if data is None:
-        data = load_dataset(cfg.dataset, cfg.data_root)
+        from workloads.gemix.protocol import load_view
+
+        data = load_view(cfg.dataset, cfg.data_root, cfg, cfg.SPLIT_PART)
     data = data.subset(cfg.subset)
     if cfg.train_subset:
         train_only = DatasetArrays(data.name, data.class_names, {"train": data.splits["train"]})

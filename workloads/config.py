@@ -9,8 +9,13 @@ an input mixer); the parameters of every method are flat keys too (`alpha`, `gam
 "the method's own default"), and `mixer_params` picks the chosen method's.
 `epochs_factor` multiplies `epochs` and every milestone (`epochs_total`, `milestones_total`).
 `train_sources` adds offline sets from `{artifacts_dir}/sets/<name>` to the real train split.
+`set_images` takes the first N images of each of those sets (GeMix Table I adds 24K or 30K).
 `precision`, `channels_last`, `compile` and `cudnn_benchmark` say how the arithmetic runs
 (`workloads.precision`: mixed precision, memory format, torch.compile, cuDNN autotuning).
+`grey_to_rgb` feeds grey images to the model as 3 equal channels and `norm_mean` / `norm_std` replace
+the train split's per-channel statistics by one number each (GeMix's authors: torchvision's
+`convert("RGB")` and `Normalize([0.5] * 3, [0.5] * 3)` for their ImageNet-pretrained classifiers).
+`split` and its sizes (`workloads.split_keys`) choose the data split the trial trains on.
 """
 from __future__ import annotations
 
@@ -20,8 +25,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, Optional
 
 from workloads.artifacts import TRAIN_SOURCES
-from workloads.flat_config import FlatConfig, json_value
+from workloads.flat_config import json_value
 from workloads.precision import check_keys as check_precision_keys
+from workloads.split_keys import SplitKeys
 from workloads.validate import (SEED_MAX, check_bool, check_choice, check_device, check_float, check_int,
                                 check_optional_str)
 
@@ -52,7 +58,7 @@ def mixer_param_defaults() -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class ClassifyConfig(FlatConfig):
+class ClassifyConfig(SplitKeys):
     """One classification trial. Flat keys: the fields below (but `method_params`) and every method
     parameter name (`mixer_param_defaults`)."""
 
@@ -87,6 +93,12 @@ class ClassifyConfig(FlatConfig):
     num_threads: Optional[int] = None
     train_sources: str = "real"  # "+"-joined TRAIN_SOURCES, e.g. "real+mmixup+gemix" (GeMix Table I)
     artifacts_dir: Optional[str] = None  # absolute folder holding sets/<name>/ for train_sources other than real
+    set_images: Optional[int] = None  # the first N images of each offline set in train_sources; null: all
+    # What the model sees: grey images as 3 equal channels; one normalization mean and std for every
+    # channel (null: the real train split's per-channel statistics).
+    grey_to_rgb: bool = False
+    norm_mean: Optional[float] = None
+    norm_std: Optional[float] = None
     # How the arithmetic runs (workloads.precision): autocast dtype (auto = bf16 on CUDA with native
     # bf16, else fp32), NHWC layout (None = auto: on for conv nets on CUDA), torch.compile, cuDNN autotuning.
     precision: str = "auto"
@@ -166,7 +178,7 @@ class ClassifyConfig(FlatConfig):
         from workloads.data import DATASETS
         from workloads.manifold import TRAINER_METHODS
         from workloads.mixing import MIXERS
-        from workloads.models import ARCHS, TIMM_ARCHS, find_pretrained
+        from workloads.models import ARCHS, TIMM_ARCHS
 
         check_choice(cfg, "dataset", DATASETS.names())
         check_choice(cfg, "arch", ARCHS.names())
@@ -185,12 +197,15 @@ class ClassifyConfig(FlatConfig):
         check_int(cfg, "checkpoint_every", 1)
         check_int(cfg, "num_threads", 1, optional=True)
         check_int(cfg, "crop_padding", 0)
+        check_int(cfg, "set_images", 1, optional=True)
         check_float(cfg, "lr", 0.0, math.inf, lo_open=True, hi_open=True)
         check_float(cfg, "momentum", 0.0, 1.0, hi_open=True)
         check_float(cfg, "weight_decay", 0.0, math.inf, hi_open=True)
         check_float(cfg, "lr_decay", 0.0, 1.0, lo_open=True)
-        for key in ("nesterov", "pretrained", "flip"):
+        for key in ("nesterov", "pretrained", "flip", "grey_to_rgb"):
             check_bool(cfg, key)
+        _check_normalization(cfg)
+        cls.check_split(cfg, prefix)
         _check_milestones(cfg)
         check_device(cfg)
         check_precision_keys(cfg, prefix)
@@ -204,8 +219,30 @@ class ClassifyConfig(FlatConfig):
         if cfg["pretrained"]:
             if cfg["arch"] not in TIMM_ARCHS:
                 raise ValueError(f"arch {cfg['arch']!r} has no pretrained weights; set pretrained=false")
-            find_pretrained(cfg["arch"], cfg["pretrained_path"])  # raises a ValueError naming where it looked
+            _check_weights(cfg["arch"], cfg["pretrained_path"])
         _check_train_sources(cfg)
+
+
+def _check_weights(arch: str, pretrained_path: Optional[str]) -> None:
+    """The weights are on this machine (nothing is downloaded at run time); else one line saying how
+    to put them there."""
+    from workloads.models import PretrainedWeightsNotFound, find_pretrained
+
+    try:
+        find_pretrained(arch, pretrained_path)
+    except PretrainedWeightsNotFound as err:
+        raise PretrainedWeightsNotFound(
+            f"{err} (to fetch timm's weights once where there is a network: `python -c \"import timm; "
+            f"timm.create_model('{arch}', pretrained=True)\"`, then copy ~/.cache/huggingface to this machine or "
+            f"point HF_HOME at it; `{{arch}}` in pretrained_path stands for each arch's name)") from None
+
+
+def _check_normalization(cfg: dict[str, Any]) -> None:
+    check_float(cfg, "norm_mean", 0.0, 1.0, optional=True)
+    check_float(cfg, "norm_std", 0.0, math.inf, lo_open=True, hi_open=True, optional=True)
+    if (cfg["norm_mean"] is None) != (cfg["norm_std"] is None):
+        raise ValueError(f"norm_mean and norm_std are set together (both numbers, e.g. 0.5 and 0.5, or both null for "
+                         f"the train split's statistics); got {cfg['norm_mean']!r} and {cfg['norm_std']!r}")
 
 
 def _check_milestones(cfg: dict[str, Any]) -> None:

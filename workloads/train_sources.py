@@ -29,6 +29,11 @@ def _read_set(cfg: ClassifyConfig, name: str, data: DatasetArrays) -> "SoftSet":
                          f"directory (workloads.gan.sets.save_set) at {path}")
     soft = load_set(path, mmap=True)
     images, labels = soft.images, soft.soft_labels
+    if cfg.set_images is not None:
+        if len(images) < cfg.set_images:
+            raise ValueError(f"set {name!r} at {path} holds {len(images)} images, fewer than set_images="
+                             f"{cfg.set_images}; make larger sets (the GeMix sets stage's sets_images) or lower it")
+        images, labels = images[: cfg.set_images], labels[: cfg.set_images]
     if cfg.subset is not None:  # smoke runs cap every source, as `subset` caps every split
         images, labels = images[: cfg.subset], labels[: cfg.subset]
     if images.shape[3] != data.channels:

@@ -129,15 +129,29 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from orchestrator.plan.expand import plan_experiment
     from orchestrator.record.invocation import RunOptions
     from search_spaces import get_experiment
+    from workloads.models import PretrainedWeightsNotFound
 
     options = RunOptions(smoke=args.smoke, sets=parse_sets(args.sets), cpus_per_trial=args.cpus_per_trial,
                          gpus_per_trial=args.gpus_per_trial)
     options.validate()
     experiment = get_experiment(args.name)
     # Where `run` would put the stages' files; nothing is created.
-    artifacts = WorkDir.at(args.workdir).artifacts(args.name, "<invocation>")
-    plans = plan_experiment(experiment, smoke=args.smoke, sets=options.sets, artifacts_dir=str(artifacts))
-    summary = describe(args.name, plans, args.smoke, args.cpus_per_trial, args.gpus_per_trial)
+    artifacts = str(WorkDir.at(args.workdir).artifacts(args.name, "<invocation>"))
+    try:
+        plans = plan_experiment(experiment, smoke=args.smoke, sets=options.sets, artifacts_dir=artifacts)
+    except PretrainedWeightsNotFound as exc:
+        # Weights are files of this machine, as the data is (which `plan` never reads): show the plan,
+        # every other value validated, and say that `run` would stop.
+        plans = plan_experiment(experiment, smoke=args.smoke, sets={**options.sets, "pretrained": False},
+                                artifacts_dir=artifacts)
+        asked = plan_experiment(experiment, smoke=args.smoke, sets=options.sets, artifacts_dir=artifacts, validate=False)
+        for plan, raw in zip(plans, asked):
+            plan.set_keys = raw.set_keys
+            for config, wanted in zip(plan.trial_configs, raw.trial_configs):
+                if "pretrained" in config:
+                    config["pretrained"] = wanted.get("pretrained", config["pretrained"])
+        print(f"mixbench: warning: `mixbench run {args.name}` would stop before Ray starts: {exc}", file=sys.stderr)
+    summary = describe(args.name, plans, args.smoke, args.cpus_per_trial, args.gpus_per_trial, experiment.plan_keys)
     print(json.dumps(summary, default=str) if args.json else "\n".join(plan_lines(summary)))
     return 0
 
@@ -194,7 +208,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     sets = parse_sets(args.sets)
     sets["data_root"] = resolve_data_root(sets.get("data_root"))
     config = trainable.validate({**sets, "dataset": args.dataset, "method": args.method, "arch": args.arch})
-    data = load_one(config["dataset"], config["data_root"], WorkDir.at(args.workdir).cache)
+    # A protocol split (split=gemix) is drawn in memory by the trainable itself (no run, no artifacts).
+    data = load_one(config["dataset"], config["data_root"], WorkDir.at(args.workdir).cache) \
+        if config.get("split", "official") == "official" else None
 
     def report(metrics: dict[str, Any], checkpoint_dir: str | None) -> None:
         shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}

@@ -3,7 +3,8 @@
 Per stage: its kind and trainable, the trial count, datasets, archs and methods (variants), the epochs
 a trial trains, the total trial-epochs, the selection metric and mode, the resources each trial asks
 for, the `--set` keys that reach it, the config values every trial of the stage shares and those that
-vary, and a Bayesian stage's search space.
+vary, a Bayesian stage's search space, and the values of the keys the experiment asks `plan` to show
+(`Experiment.plan_keys`: GeMix's data and set sizes, say), one value or one per method.
 """
 from __future__ import annotations
 
@@ -23,7 +24,19 @@ def _values(configs: Iterable[dict[str, Any]], key: str) -> list[Any]:
     return list(seen.values())
 
 
-def describe_stage(plan: StagePlan, cpus: float = 1.0, gpus: float = 0.0) -> dict[str, Any]:
+def shown_values(configs: list[dict[str, Any]], keys: Iterable[str]) -> dict[str, Any]:
+    """key -> the value every config has, or {method label: value} where they differ (keys no config has: left out)."""
+    out: dict[str, Any] = {}
+    for key in keys:
+        if not any(key in c for c in configs):
+            continue
+        per_method = {str(c.get("variant") or c.get("method")): c.get(key) for c in configs}
+        out[key] = configs[0].get(key) if len(_values(configs, key)) == 1 and all(key in c for c in configs) \
+            else per_method
+    return out
+
+
+def describe_stage(plan: StagePlan, cpus: float = 1.0, gpus: float = 0.0, shown: Iterable[str] = ()) -> dict[str, Any]:
     configs = plan.trial_configs
     keys = sorted({k for c in configs for k in c})
     varying = {k: _values(configs, k) for k in keys if len(_values(configs, k)) > 1}
@@ -36,16 +49,18 @@ def describe_stage(plan: StagePlan, cpus: float = 1.0, gpus: float = 0.0) -> dic
         "methods": _values(configs, "variant") or _values(configs, "method"),
         "epochs": sorted(set(epochs)), "trial_epochs": sum(epochs),
         "resources_per_trial": {"cpu": cpus, "gpu": gpus}, "set_keys": list(plan.set_keys),
-        "shared": shared, "varying": varying,
+        "shared": shared, "varying": varying, "shown": shown_values(configs, shown),
     }
     if plan.kind == "bayesian":
         out["space"] = {name: asdict(param) for name, param in plan.space.items()}
     return out
 
 
-def describe(experiment: str, plans: list[StagePlan], smoke: bool, cpus: float = 1.0, gpus: float = 0.0) -> dict[str, Any]:
-    """The whole plan: {"experiment", "smoke", "trials", "trial_epochs", "stages": [...]}."""
-    stages = [describe_stage(p, cpus, gpus) for p in plans]
+def describe(experiment: str, plans: list[StagePlan], smoke: bool, cpus: float = 1.0, gpus: float = 0.0,
+             shown: Iterable[str] = ()) -> dict[str, Any]:
+    """The whole plan: {"experiment", "smoke", "trials", "trial_epochs", "stages": [...]}; `shown`: the
+    keys each stage lists with their values (`Experiment.plan_keys`)."""
+    stages = [describe_stage(p, cpus, gpus, shown) for p in plans]
     return {"experiment": experiment, "smoke": smoke, "trials": sum(s["trials"] for s in stages),
             "trial_epochs": sum(s["trial_epochs"] for s in stages), "stages": stages}
 
@@ -55,6 +70,7 @@ def plan_lines(summary: dict[str, Any]) -> list[str]:
     head = f"{summary['experiment']}{' (smoke)' if summary['smoke'] else ''}: {summary['trials']} trials, " \
            f"{summary['trial_epochs']} trial-epochs"
     lines = [head]
+    printed: dict[str, Any] = {}
     for s in summary["stages"]:
         res = s["resources_per_trial"]
         trials = f"{s['trials']} trial{'s' if s['trials'] != 1 else ''}"
@@ -68,6 +84,18 @@ def plan_lines(summary: dict[str, Any]) -> list[str]:
             lines.append("    space     " + ", ".join(f"{k} {v['kind']}[{v['low']}, {v['high']}]"
                                                      if v["kind"] != "choice" else f"{k} in {list(v['choices'])}"
                                                      for k, v in s["space"].items()))
+        for key, value in s.get("shown", {}).items():
+            if printed.get(key, object()) == value:
+                continue  # as an earlier stage showed it (the split every stage reads, say)
+            printed[key] = value
+            text = ", ".join(f"{label} {_text(v)}" for label, v in value.items()) if isinstance(value, dict) \
+                else _text(value)
+            lines.append(f"    {key:<26} {text}")
         if s["set_keys"]:
             lines.append(f"    --set     {', '.join(s['set_keys'])} reach this stage")
     return lines
+
+
+def _text(value: Any) -> str:
+    """A value as `--set` spells it (null, true, 24000)."""
+    return json.dumps(value) if value is None or isinstance(value, bool) else str(value)

@@ -28,7 +28,7 @@ from orchestrator.record.status import (ERROR, LOST, RUN_FAILED, RUN_FINISHED, R
                                         TERMINATED)
 from orchestrator.record.mlflow_runs import InvocationRuns, invocation_runs
 from orchestrator.record.mlflow_sync import RETRIES_TAG
-from orchestrator.record.tracking import RUN_TAG_KEYS, child_tags  # noqa: F401 (RUN_TAG_KEYS: its old home)
+from orchestrator.record.tracking import child_tags
 from orchestrator.workdir import WorkDir
 
 log = logging.getLogger("mixbench")

@@ -114,12 +114,14 @@ def _grid_section(doc: Doc, experiment: Experiment, stage: ReportStage, trials: 
     doc.heading(f"{stage.name}: {complete} of {stage.cells} cells complete")
     if tables and experiment.table_rows == "methods":  # one table: setups as rows, row groups x metrics as columns
         rendered = methods_tabular(tables)
+        rendered.notes += list(experiment.table_notes)
         files += write_table(rendered, directory / f"{stage.name}-table")
         doc.heading(f"{stage.name}: {', '.join(t.metric for t in tables)} (%, mean ± std over seeds; "
                     f"vs {tables[0].baseline or '-'})", 3)
         doc.table(rendered)
     for table in tables if experiment.table_rows != "methods" else []:
         rendered = tabular(table)
+        rendered.notes += list(experiment.table_notes)
         files += write_table(rendered, directory / f"{stage.name}-{table.metric}")
         doc.heading(f"{stage.name}: {table.metric} (%, mean ± std over seeds; vs {table.baseline or '-'})", 3)
         doc.table(rendered)
@@ -207,6 +209,8 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
              f"{planned} planned trials recorded, {int(counts.get(TERMINATED, 0))} finished, "
              f"{int(counts.get(RUNNING, 0))} running, {int(counts.get(ERROR, 0))} failed.")
     _store_notes(doc, workdir, name, invocation)
+    context = SectionContext(experiment, trials, workdir, invocation, directory, doc)
+    files += run_sections(context, tuple(s for s in experiment.sections if s.place == "top"))
     by_metric: dict[str, list[Table]] = {m: [] for m in experiment.report_metrics}
     progress = []
     # A progress bar on stderr, shown only when the tables and figures take more than a few seconds.
@@ -223,7 +227,7 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
             finished = _bayesian_section(doc, experiment, stage, mine, directory, files)
             progress.append(f"{stage.name} {finished}/{stage.num_samples} trials")
     bar.update()
-    files += run_sections(SectionContext(experiment, trials, workdir, invocation, directory, doc), experiment.sections)
+    files += run_sections(context, tuple(s for s in experiment.sections if s.place != "top"))
     bar.update()
     bar.close()
     if any(by_metric.values()):

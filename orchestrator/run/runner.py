@@ -41,18 +41,25 @@ class RunSummary:
 
 
 def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -> tuple[list[StagePlan], LoadedData]:
-    """Validate everything and read the data, before Ray starts. Raises ValueError on bad input."""
+    """Validate everything and read the data (drawing or reading back any protocol split into the
+    invocation's artifacts), before Ray starts. Raises ValueError on bad input."""
     options.validate()
     experiment = get_experiment(name)
     check_workdir(workdir)
     check_ray_address(options.address or os.environ.get("RAY_ADDRESS"))
     check_tracking_uri(options.tracking_uri or workdir.default_tracking_uri())
-    plans = plan_experiment(experiment, smoke=options.smoke, sets=options.sets,
-                            artifacts_dir=str(workdir.artifacts(name, invocation)))
-    data = load_for_plans(plans, workdir.cache, smoke=options.smoke, standins=experiment.standin_data)
+    artifacts = workdir.artifacts(name, invocation)
+    plans = plan_experiment(experiment, smoke=options.smoke, sets=options.sets, artifacts_dir=str(artifacts))
+    data = load_for_plans(plans, workdir.cache, smoke=options.smoke, standins=experiment.standin_data,
+                          artifacts_dir=artifacts)
     for dataset in data.standins:
         print(f"note: {dataset} is not on this machine; running on a generated stand-in of its shape and "
               f"classes: numbers are meaningless", flush=True)
+    if options.smoke and experiment.fixed.get("pretrained") and "pretrained" not in options.sets:
+        print("note: --smoke trains the classifiers from scratch (pretrained=false), not from the ImageNet "
+              "weights the full run uses", flush=True)
+    for line in data.notes:
+        print(line, flush=True)
     return plans, data
 
 
@@ -64,7 +71,7 @@ def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSumma
     workdir.create()
     invocation = Invocation(name, invocation_id, options, options.tracking_uri or workdir.default_tracking_uri(),
                             standins=data.standins)
-    return execute(invocation, plans, data.arrays, workdir, resume=False, cards=data.cards)
+    return execute(invocation, plans, data, workdir, resume=False)
 
 
 def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False, tracking_uri: str | None = None) -> RunSummary:
@@ -80,15 +87,17 @@ def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False, tracki
         adopt(tracking_uri)
     plans, data = prepare(name, invocation.options, workdir, invocation.invocation)
     invocation.standins = sorted(set(invocation.standins) | set(data.standins))
-    return execute(invocation, plans, data.arrays, workdir, resume=True, cards=data.cards)
+    return execute(invocation, plans, data, workdir, resume=True)
 
 
-def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, Any], workdir: WorkDir, resume: bool,
-            cards: dict[str, dict[str, Any]] | None = None) -> RunSummary:
-    """Open everything the run needs (the MLflow store, Ray and the cluster's resources, the data in the
-    object store) before marking anything RUNNING: a command that fails to start leaves a FINISHED
-    invocation and its parent run as they were. MLflow calls only queue on the background worker
-    (`mlflow_runs`): neither the start nor the end of a run waits on an unreachable tracking server for long."""
+def execute(invocation: Invocation, plans: list[StagePlan], data: LoadedData | dict[str, Any], workdir: WorkDir,
+            resume: bool) -> RunSummary:
+    """Run (or resume) every stage. `data`: what `prepare` loaded, or {dataset name: DatasetArrays} that
+    every stage shares as it is. Opens everything the run needs (the MLflow store, Ray and the cluster's
+    resources, the data in the object store) before marking anything RUNNING: a command that fails to
+    start leaves a FINISHED invocation and its parent run as they were. MLflow calls only queue on the
+    background worker (`mlflow_runs`): neither the start nor the end of a run waits on an unreachable
+    tracking server for long."""
     from orchestrator.run.ray_cluster import init_ray, quiet_tune, require_resources
 
     quiet_tune(invocation.options.verbose)
@@ -102,8 +111,11 @@ def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, 
     open_store(invocation.tracking_uri, invocation.experiment, workdir.root)  # one line if mlflow.db is damaged
     init_ray(invocation.options.address, verbose=invocation.options.verbose)
     require_resources(invocation.options.cpus_per_trial, invocation.options.gpus_per_trial)
-    # Each dataset enters the object store once per invocation; every stage and trial shares it.
-    shared = {name: ray.put(arrays) for name, arrays in datasets.items()}
+    if not isinstance(data, LoadedData):
+        data = LoadedData(arrays=dict(data))
+    # Each set of arrays enters the object store once per invocation; every stage and trial that
+    # reads it shares it.
+    shared = {key: ray.put(arrays) for key, arrays in data.arrays.items()}
     if resume:
         invocation_trials(workdir.results, invocation.experiment, invocation.invocation)  # the results store reads
 
@@ -123,7 +135,10 @@ def execute(invocation: Invocation, plans: list[StagePlan], datasets: dict[str, 
     trials = errored = 0
     for plan in plans:
         stage_path = workdir.invocation(invocation.experiment, invocation.invocation) / plan.stage
-        grid = run_stage(plan, invocation, shared, workdir, stage_path, resume=resume, cards=cards or {})
+        keys = data.for_stage(plan.stage, plan.datasets())
+        refs = {name: shared[key] for name, key in keys.items() if key in shared}
+        cards = {name: data.cards[key] for name, key in keys.items() if key in data.cards}
+        grid = run_stage(plan, invocation, refs, workdir, stage_path, resume=resume, cards=cards)
         trials += len(grid)
         errored += sum(1 for result in grid if result.error is not None)
     invocation.status = INVOCATION_FINISHED

@@ -23,7 +23,8 @@ def trial_dirname(trial) -> str:
 
 
 def trainable_for(plan: StagePlan, invocation: Invocation, datasets: dict[str, Any]):
-    """`datasets`: name -> ObjectRef of the DatasetArrays (put once per invocation by the runner)."""
+    """`datasets`: dataset name -> ObjectRef of the DatasetArrays this stage reads under that name (put
+    once per invocation by the runner; a view of a protocol split where the stage trains on one)."""
     options = invocation.options
     data = {name: datasets[name] for name in plan.datasets() if name in datasets}
     metrics = {"tracking_uri": invocation.tracking_uri, "experiment": plan.experiment} if options.system_metrics else None

@@ -18,7 +18,7 @@ def test_every_spec_has_a_loader_and_every_loader_a_spec():
 def test_paper_counts():
     assert len(dataset_names("natural")) == 8  # the paper's 7 plus digits
     assert len(dataset_names("skin")) == 10 and len(dataset_names("medmnist")) == 10
-    assert dataset_names("ct") == ["covidx-ct3", "ct-toy"] and len(dataset_names("synthetic")) == 4
+    assert dataset_names("ct") == ["covidx-ct3", "covidx-ct3-box", "ct-toy"] and len(dataset_names("synthetic")) == 4
 
 
 def test_unknown_names_list_the_valid_choices():

@@ -331,7 +331,7 @@ FABRICATORS: dict[str, Callable[[str, Path], dict[str, int]]] = {
     "isic2016": isic, "isic2017": isic, "isic2018": isic,
     "derm7pt-clinical": derm7pt, "derm7pt-dermoscopic": derm7pt,
     "msk": isic_archive, "uda": isic_archive, "dermofit": dermofit, "ph2": ph2, "mednode": mednode,
-    "covidx-ct3": covidx,
+    "covidx-ct3": covidx, "covidx-ct3-box": covidx,
 }
 
 

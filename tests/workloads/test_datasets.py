@@ -346,7 +346,7 @@ BREAKERS = [
     ("isic2016", break_isic2016_csv), ("isic2017", break_isic2017_both), ("isic2017", break_isic2017_image),
     ("isic2018", break_isic2018_onehot), ("derm7pt-dermoscopic", break_derm7pt_diagnosis), ("msk", break_msk_column),
     ("dermofit", break_dermofit_empty), ("ph2", break_ph2_value), ("mednode", break_mednode_folder),
-    ("covidx-ct3", break_covidx_label), ("covidx-ct3", break_covidx_box),
+    ("covidx-ct3", break_covidx_label), ("covidx-ct3-box", break_covidx_box),
 ]
 
 

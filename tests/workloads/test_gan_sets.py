@@ -133,3 +133,43 @@ def test_as_training_source_concatenates_real_and_sets(tmp_path):
     # The arrays feed a float (N, C, H, W) batch and soft targets, as a classifier trains on them.
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
     assert x.shape == (29, 1, 8, 8)
+
+
+def test_mixup_set_pairs_half_of_its_images_within_a_class_as_the_authors():
+    """Same-class pairs keep a one-hot label (lam e_k + (1 - lam) e_k); the others mix two classes."""
+    real = constant_real(per_class=10)
+    s = mixup_set(real, K, 4000, alpha=0.4, seed=3, same_class_ratio=0.5)
+    one_hot_rows = np.isclose(s.soft_labels.max(1), 1.0, atol=1e-6)
+    two_classes = (s.soft_labels > 1e-6).sum(1) == 2
+    assert 0.47 < one_hot_rows.mean() < 0.53 and s.meta["same_class_pairs"] == pytest.approx(one_hot_rows.mean(), abs=0.01)
+    assert (one_hot_rows | two_classes).all() and s.meta["same_class_ratio"] == 0.5
+    assert_pixels_mixed_by_labels(s)
+    # Partners of a same-class pair are two different images (distinct rows of a class's images).
+    from workloads.gan.sets import mixup_pairs
+
+    i, j, same = mixup_pairs(real.labels, K, 2000, 0.5, torch.Generator().manual_seed(0))
+    assert (i[same] != j[same]).all() and (real.labels[i] == real.labels[j]).tolist() == same.tolist()
+    # Classes are drawn uniformly in both kinds of pairs (not in proportion to their images).
+    uneven = Split(real.images[5:], real.labels[5:])
+    i, j, _ = mixup_pairs(uneven.labels, K, 6000, 0.5, torch.Generator().manual_seed(1))
+    assert np.allclose(np.bincount(uneven.labels[i], minlength=K) / 6000, 1 / K, atol=0.03)
+    uniform = mixup_set(real, K, 4000, alpha=0.4, seed=3)  # None: both images uniform over the split
+    assert 0.30 < np.isclose(uniform.soft_labels.max(1), 1.0, atol=1e-6).mean() < 0.37
+
+
+def test_gemix_set_samples_with_the_noise_mode_asked_for(tmp_path):
+    cfg = GanConfig.from_flat(dict(resolution=16, channel_base=128, channel_max=16, z_dim=8, w_dim=8,
+                                   batch_size=4, device="cpu", grid_cols=1))
+    real = constant_real(4, 16)
+    run = GanTraining(cfg, real.images, real.labels, K)
+    with torch.no_grad():  # noise that shows: a fresh generator's noise strength is zero
+        for name, param in run.G_ema.named_parameters():
+            if name.endswith("noise_strength"):
+                param.fill_(2.0)
+    run.write_checkpoint(tmp_path / "ckpt")
+    const = gemix_set(tmp_path / "ckpt", K, 8, seed=5, batch_size=8, progress=False, noise_mode="const")
+    const_small = gemix_set(tmp_path / "ckpt", K, 8, seed=5, batch_size=3, progress=False, noise_mode="const")
+    random_noise = gemix_set(tmp_path / "ckpt", K, 8, seed=5, batch_size=8, progress=False, noise_mode="random")
+    assert const.meta["noise_mode"] == "const" and random_noise.meta["noise_mode"] == "random"
+    assert np.array_equal(const.images, const_small.images)  # fixed noise: the batch size no longer matters
+    assert not np.array_equal(const.images, random_noise.images)

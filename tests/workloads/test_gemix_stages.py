@@ -167,7 +167,8 @@ def test_sets_stage_writes_three_sets_and_skips_existing_ones(trained, ct_toy):
     for name, soft in made.items():
         assert soft.images.shape == (24, 32, 32, 1) and soft.soft_labels.shape == (24, 3), name
         assert soft.meta["kind"] == name and soft.meta["dataset"] == "ct-toy"
-    assert made["mixup"].meta["alpha"] == 0.4
+    assert made["mixup"].meta["alpha"] == 0.4 and made["mixup"].meta["same_class_ratio"] == 0.5
+    assert made["gemix"].meta["noise_mode"] == "const"  # the authors' defaults
     import hashlib
 
     sha = hashlib.sha256((generator_dir(artifacts) / "state.pt").read_bytes()).hexdigest()
@@ -204,6 +205,10 @@ def test_sets_stage_writes_three_sets_and_skips_existing_ones(trained, ct_toy):
     assert rewritten(sets_a_other=0.5) == {"mmixup", "gemix"}
     assert rewritten(sets_a_dominant=3.0) == {"mmixup", "gemix"}
     assert rewritten(sets_batch_size=7) == {"gemix"}
+    assert rewritten(sets_same_class_ratio=0.3) == {"mixup"}
+    assert load_set(set_dir(artifacts, "mixup")).meta["same_class_ratio"] == 0.3
+    assert rewritten(sets_noise_mode="random") == {"gemix"}
+    assert load_set(set_dir(artifacts, "gemix")).meta["noise_mode"] == "random"
     assert rewritten(subset=90) == {"mixup", "mmixup"}
     assert rewritten(seed=1) == set(SET_NAMES)
     assert rewritten() == set()

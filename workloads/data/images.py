@@ -58,6 +58,8 @@ class FileIndex:
         or None where it has no official split at all (stratified 70/10/20 of all samples with
         exact totals, seed 0). The cache saves a carved or stratified split (see `membership.py`).
     boxes: int `(N, 4)` crop boxes `(xmin, ymin, xmax, ymax)` for `Preprocess(crop="box")`.
+    groups: `(N,)` the patient (or other unit a split must not cut) of each sample, where the
+        dataset names it (COVIDx CT's file names do); None: every sample is its own.
     base: the dataset's top folder; split files record paths relative to it.
     notes: one-line remarks about the files (rows dropped and why), printed by `mixbench data check`.
     """
@@ -70,6 +72,7 @@ class FileIndex:
     preprocess: Preprocess
     splits: Optional[dict[str, np.ndarray]] = None
     boxes: Optional[np.ndarray] = None
+    groups: Optional[np.ndarray] = None
     source: Path = field(default=Path("."))  # the label file, named in error messages
     notes: tuple[str, ...] = ()
 

@@ -135,8 +135,9 @@ def dirichlet_soft_labels(n: int, num_classes: int, *, a_dominant: float = 2.0, 
 
 @torch.no_grad()
 def sample_with_labels(generator: Callable, labels: torch.Tensor, *, seed: int = 0, batch_size: int = 256,
-                       device: str = "cpu", progress: bool = True) -> np.ndarray:
-    """uint8 `(N, H, W, C)` images G(z, labels[i]) with z ~ N(0, I) drawn from `seed`, in batches."""
+                       device: str = "cpu", progress: bool = True, noise_mode: str | None = None) -> np.ndarray:
+    """uint8 `(N, H, W, C)` images G(z, labels[i]) with z ~ N(0, I) drawn from `seed`, in batches;
+    `noise_mode` is passed to G where given (StyleGAN2's "random", "const" or "none"; None: G's default)."""
     z_dim = int(getattr(generator, "z_dim"))
     c_dim = getattr(generator, "c_dim", None)
     if c_dim is not None and c_dim != labels.shape[1]:
@@ -157,7 +158,7 @@ def sample_with_labels(generator: Callable, labels: torch.Tensor, *, seed: int =
         for start in starts:
             z = z_all[start : start + batch_size].to(device)
             c = labels[start : start + batch_size].to(device)
-            images = generator(z, c)
+            images = generator(z, c) if noise_mode is None else generator(z, c, noise_mode=noise_mode)
             if images.ndim != 4 or images.shape[0] != len(z):
                 raise ValueError(f"generator returned shape {tuple(images.shape)}; expected (N, C, H, W)")
             out.append(to_uint8(images))
@@ -165,8 +166,8 @@ def sample_with_labels(generator: Callable, labels: torch.Tensor, *, seed: int =
 
 
 def sample_gemix(generator: Callable, num_classes: int, n: int, *, a_dominant: float = 2.0, a_other: float = 1.0,
-                 seed: int = 0, batch_size: int = 256, device: str = "cpu",
-                 progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                 seed: int = 0, batch_size: int = 256, device: str = "cpu", progress: bool = True,
+                 noise_mode: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Algorithm 1: `n` GeMix images and their soft labels.
 
     Returns (images uint8 (n, H, W, C), soft_labels float32 (n, K)). The same seed gives the same
@@ -179,13 +180,15 @@ def sample_gemix(generator: Callable, num_classes: int, n: int, *, a_dominant: f
     _, labels = dirichlet_soft_labels(n, num_classes, a_dominant=a_dominant, a_other=a_other, generator=label_gen)
     # z comes from a different stream than the labels, so n does not change which labels come first.
     images = sample_with_labels(generator, labels, seed=seed + 1, batch_size=batch_size, device=device,
-                                progress=progress)
+                                progress=progress, noise_mode=noise_mode)
     return images, labels.numpy()
 
 
 def onehot_samples(generator: Callable, num_classes: int, per_class: int, *, seed: int = 0, batch_size: int = 256,
-                   device: str = "cpu", progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                   device: str = "cpu", progress: bool = False,
+                   noise_mode: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """`per_class` images of each class from one-hot labels (for label fidelity): (uint8 images, (N, K) one-hot)."""
     labels = torch.eye(num_classes).repeat_interleave(per_class, dim=0)
-    images = sample_with_labels(generator, labels, seed=seed, batch_size=batch_size, device=device, progress=progress)
+    images = sample_with_labels(generator, labels, seed=seed, batch_size=batch_size, device=device, progress=progress,
+                                noise_mode=noise_mode)
     return images, labels.numpy()

@@ -104,19 +104,51 @@ def _to_uint8(x: torch.Tensor) -> np.ndarray:
     return x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
 
 
+def mixup_pairs(labels: np.ndarray, num_classes: int, n: int, same_class_ratio: float,
+                gen: torch.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, same) for `n` pairs, as the GeMix authors draw their mixup set: with probability
+    `same_class_ratio` a class uniformly and two distinct images of it, else two distinct classes
+    uniformly and one image of each (images uniform within their class). same: bool (n,)."""
+    by_class = [np.flatnonzero(labels == k) for k in range(num_classes)]
+    present = np.asarray([k for k in range(num_classes) if len(by_class[k])])
+    if same_class_ratio > 0 and any(len(by_class[k]) < 2 for k in present):
+        raise ValueError("same-class mixup pairs need at least two images of every class present")
+    if same_class_ratio < 1 and len(present) < 2:
+        raise ValueError("mixup pairs of two classes need at least two classes in the real set")
+    same = (torch.rand(n, generator=gen) < same_class_ratio).numpy()
+    first = torch.randint(len(present), (n,), generator=gen).numpy()
+    other = (first + 1 + torch.randint(max(len(present) - 1, 1), (n,), generator=gen).numpy()) % len(present)
+    c1, c2 = present[first], present[np.where(same, first, other)]
+    u1, u2 = (torch.randint(2**62, (n,), generator=gen).numpy() for _ in range(2))
+    sizes = np.asarray([len(by_class[k]) for k in range(num_classes)])
+    pos_i = u1 % sizes[c1]
+    # A same-class partner is another image of that class: offset 1..size-1 from the first.
+    pos_j = np.where(same, (pos_i + 1 + u2 % np.maximum(sizes[c2] - 1, 1)) % sizes[c2], u2 % sizes[c2])
+    i = np.asarray([by_class[c][p] for c, p in zip(c1, pos_i)], dtype=np.int64)
+    j = np.asarray([by_class[c][p] for c, p in zip(c2, pos_j)], dtype=np.int64)
+    return i, j, same
+
+
 def mixup_set(real: Split, num_classes: int, n: int, alpha: float = 0.4, seed: int = 0,
-              batch_size: int = 1024) -> SoftSet:
+              batch_size: int = 1024, same_class_ratio: float | None = None) -> SoftSet:
     """`n` mixup images from `real`: x = lam x_i + (1 - lam) x_j, y likewise, lam ~ Beta(alpha, alpha).
 
-    i and j are drawn uniformly (independently) from the real set, one lam per image, as the authors'
-    offline baseline (alpha = 0.4). Pixels are rounded back to uint8.
+    One lam per image, as the authors' offline baseline (alpha = 0.4). Pairs: with `same_class_ratio`
+    (the authors': 0.5), a share of same-class pairs as `mixup_pairs` draws them; None draws i and j
+    uniformly and independently from the whole real set. Pixels are rounded back to uint8. meta
+    records the ratio asked for and the share of same-class pairs drawn.
     """
     _check_real(real, num_classes, n)
     if not alpha > 0:
         raise ValueError(f"alpha must be > 0, got {alpha}")
+    if same_class_ratio is not None and not 0 <= same_class_ratio <= 1:
+        raise ValueError(f"same_class_ratio must be in [0, 1] or None, got {same_class_ratio}")
     gen = torch.Generator().manual_seed(seed)
-    i = torch.randint(len(real), (n,), generator=gen).numpy()
-    j = torch.randint(len(real), (n,), generator=gen).numpy()
+    if same_class_ratio is None:
+        i = torch.randint(len(real), (n,), generator=gen).numpy()
+        j = torch.randint(len(real), (n,), generator=gen).numpy()
+    else:
+        i, j, _ = mixup_pairs(np.asarray(real.labels), num_classes, n, same_class_ratio, gen)
     lam = sample_beta(alpha, alpha, gen, size=n).to(torch.float32).numpy()
     y = one_hot(real.labels, num_classes)
     images = np.empty((n, *real.images.shape[1:]), np.uint8)
@@ -126,7 +158,9 @@ def mixup_set(real: Split, num_classes: int, n: int, alpha: float = 0.4, seed: i
         mixed = l4 * _to_float(real.images[i[sl]]) + (1 - l4) * _to_float(real.images[j[sl]])
         images[sl] = _to_uint8(mixed)
     labels = lam[:, None] * y[i] + (1 - lam[:, None]) * y[j]
-    return SoftSet(images, labels.astype(np.float32), {"kind": "mixup", "alpha": alpha, "seed": seed})
+    same = float(np.mean(real.labels[i] == real.labels[j]))
+    return SoftSet(images, labels.astype(np.float32), {"kind": "mixup", "alpha": alpha, "seed": seed,
+                                                       "same_class_ratio": same_class_ratio, "same_class_pairs": same})
 
 
 def mmixup_set(real: Split, num_classes: int, n: int, seed: int = 0, *, a_dominant: float = 2.0,
@@ -167,13 +201,15 @@ def mmixup_set(real: Split, num_classes: int, n: int, seed: int = 0, *, a_domina
 
 def gemix_set(generator: str | Path, num_classes: int | None, n: int, *, a_dominant: float = 2.0,
               a_other: float = 1.0, seed: int = 0, batch_size: int = 256, device: str = "cpu",
-              progress: bool = True, z_dim: int | None = None) -> SoftSet:
+              progress: bool = True, z_dim: int | None = None, noise_mode: str | None = None) -> SoftSet:
     """`n` GeMix images (Algorithm 1) from a generator spec (checkpoint path or "module:callable").
 
     num_classes: K, or None for the generator's c_dim. z_dim: the latent size of a bare callable
-    without a z_dim attribute (`load_generator`). meta records the generator (an existing path made
-    absolute) and its sha256 (of state.pt), the seed, the Dirichlet parameters, z_dim and batch_size
-    (noise inside G is drawn per batch, so the batch size is part of what reproduces the set).
+    without a z_dim attribute (`load_generator`). noise_mode: passed to G ("const": its fixed per-pixel
+    noise, as the authors sample; "random"; "none"), None: G's own default. meta records the generator
+    (an existing path made absolute) and its sha256 (of state.pt), the seed, the Dirichlet parameters,
+    z_dim, noise_mode and batch_size (random noise inside G is drawn per batch, so the batch size is
+    part of what reproduces the set).
     """
     from workloads.gan.sample import generator_fingerprint, load_generator, sample_gemix
 
@@ -182,11 +218,11 @@ def gemix_set(generator: str | Path, num_classes: int | None, n: int, *, a_domin
     if k is None:
         raise ValueError(f"generator {str(generator)!r} has no c_dim attribute; give num_classes")
     images, labels = sample_gemix(G, int(k), n, a_dominant=a_dominant, a_other=a_other, seed=seed,
-                                  batch_size=batch_size, device=device, progress=progress)
+                                  batch_size=batch_size, device=device, progress=progress, noise_mode=noise_mode)
     spec = str(Path(generator).resolve()) if Path(generator).exists() else str(generator)
     meta = {"kind": "gemix", "generator": spec, "generator_sha256": generator_fingerprint(generator),
             "a_dominant": a_dominant, "a_other": a_other, "seed": seed, "batch_size": batch_size,
-            "z_dim": int(G.z_dim)}
+            "z_dim": int(G.z_dim), "noise_mode": noise_mode}
     return SoftSet(images, labels, meta)
 
 

@@ -1,7 +1,9 @@
 """GeMix's GAN stage as a trainable ("gan-train"): the conditional GAN on its own balanced subset.
 
 `train(config, report, checkpoint=None, *, data=None)` trains `workloads.gan.train_gan` on a
-class-balanced subset of the real train split (`gan_images_per_class`, GeMix's own 10,000 per class);
+class-balanced subset of the real train split (`gan_images_per_class`, GeMix's own 10,000 per class; under
+GeMix's protocol split, `split="gemix"`, the train split it is given is already the GAN's own balanced
+subset, and `gan_images_per_class` null takes all of it);
 when the last step is reached it exports that checkpoint to `{artifacts_dir}/generator/` (copied to a
 temporary folder, then renamed, so a later stage never sees half a generator).
 
@@ -40,6 +42,7 @@ def _gan_defaults() -> dict[str, Any]:
 @dataclass(frozen=True)
 class GanStageConfig(StageConfig):
     TRAINABLE = "gan-train"
+    SPLIT_PART = "gan"  # under GeMix's protocol split, the GAN's own subset is its train split
 
     # GeMix, "Experimental setup": the GAN's own balanced subset holds 10,000 images per class.
     gan_images_per_class: Optional[int] = 10000
@@ -77,11 +80,12 @@ Config = GanStageConfig
 
 
 def load_images(cfg: StageConfig, data: DatasetArrays | None) -> DatasetArrays:
-    """The stage's dataset (`data` if given, else read), checked to be 1- or 3-channel images."""
+    """The stage's dataset (`data` if given: the orchestrator's view of its split; else read, and split
+    by `split`, the stage's own view), checked to be 1- or 3-channel images."""
     if data is None:
-        from workloads.data import load_dataset
+        from workloads.gemix.protocol import load_view
 
-        data = load_dataset(cfg.dataset, cfg.data_root)
+        data = load_view(cfg.dataset, cfg.data_root, cfg, cfg.SPLIT_PART)
     if not data.is_image or data.channels not in (1, 3):
         raise ValueError(f"dataset {data.name!r} is not an image dataset with 1 or 3 channels; GeMix needs one")
     return data

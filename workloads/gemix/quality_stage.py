@@ -7,7 +7,7 @@ experiment's recipe keys, `quality_arch` for `quality_epochs` epochs: `QualitySt
   reference for realism);
 - every set in `{artifacts_dir}/sets/` (mixup, mmixup, gemix);
 - `gemix_onehot`: `quality_samples` images the exported generator (`{artifacts_dir}/generator/`) draws
-  from one-hot labels, equally many per class. Their accuracy is GeMix's label fidelity, so it is
+  from one-hot labels, equally many per class, with the noise mode the GeMix set was drawn with. Their accuracy is GeMix's label fidelity, so it is
   also the `gemix` row's `label_fidelity` (Dirichlet soft labels are never one-hot).
 FID/KID of each generated or mixed row against the real train split come from `fid_kid` (None, with
 one notice line, without torch-fidelity's Inception weights on disk).
@@ -47,7 +47,10 @@ REPORTED = ("label_fidelity", "mean_entropy", "soft_label_ce", "dominant_agreeme
 # null here means the classifier's own default.
 ORACLE_KEYS = ("batch_size", "eval_batch_size", "lr", "momentum", "nesterov", "weight_decay", "optimizer", "loss",
                "pretrained", "pretrained_path", "flip", "crop_padding", "subset", "num_threads",
-               "precision", "channels_last", "compile", "cudnn_benchmark")
+               "precision", "channels_last", "compile", "cudnn_benchmark", "grey_to_rgb", "norm_mean", "norm_std")
+# The split keys the oracle shares with the stage (it trains on the same view of the data).
+SPLIT_KEYS = ("split", "split_gan_per_class", "split_classifier_per_class", "split_val_fraction",
+              "split_test_per_class", "split_seed")
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,10 @@ class QualityStageConfig(StageConfig):
     channels_last: Optional[bool] = None  # null: the classifier's own auto
     compile: Optional[bool] = None
     cudnn_benchmark: Optional[bool] = None
+    # What the oracle's network sees, as the classifiers' (null: the classifier's own default).
+    grey_to_rgb: Optional[bool] = None
+    norm_mean: Optional[float] = None
+    norm_std: Optional[float] = None
 
     @classmethod
     def check(cls, cfg: dict[str, Any], prefix: str = "") -> None:
@@ -110,6 +117,7 @@ class QualityStageConfig(StageConfig):
 def oracle_flat(cfg: Mapping[str, Any]) -> dict[str, Any]:
     arch = cfg["quality_arch"] or cfg["arch"] or "resnet50"
     return {**{key: cfg[key] for key in ORACLE_KEYS if cfg[key] is not None},
+            **{key: cfg[key] for key in SPLIT_KEYS},
             "dataset": cfg["dataset"], "data_root": cfg["data_root"], "seed": cfg["seed"], "device": cfg["device"],
             "arch": arch, "method": "erm", "variant": "oracle", "epochs": cfg["quality_epochs"], "train_sources": "real"}
 
@@ -174,13 +182,18 @@ def _onehot_gemix(cfg: QualityStageConfig, real_shape: tuple[int, ...], k: int, 
                   batch_size: int) -> tuple[np.ndarray, np.ndarray]:
     from workloads.data.resize import resize_images
     from workloads.gan.sample import load_generator, onehot_samples
+    from workloads.gan.sets import is_set, load_set
 
     path = generator_dir(cfg.artifacts_dir)
     if not (path / "state.pt").is_file():
         raise ValueError(f"no generator at {path}: the gan-train stage must finish first")
     generator = load_generator(path, device=device)
     per_class = max(1, math.ceil(cfg.quality_samples / k))
-    images, labels = onehot_samples(generator, k, per_class, seed=cfg.seed + 7, batch_size=batch_size, device=device)
+    # The GeMix set's noise mode (its meta.json), so label fidelity measures the images that set holds.
+    gemix = set_dir(cfg.artifacts_dir, "gemix")
+    noise_mode = load_set(gemix, mmap=True).meta.get("noise_mode") if is_set(gemix) else None
+    images, labels = onehot_samples(generator, k, per_class, seed=cfg.seed + 7, batch_size=batch_size, device=device,
+                                    noise_mode=noise_mode)
     if images.shape[-1] != real_shape[-1]:
         raise ValueError(f"the generator makes {images.shape[-1]}-channel images, the real set has {real_shape[-1]}")
     return resize_images(images, real_shape[:2]), labels

@@ -1,11 +1,13 @@
 """GeMix's sets stage as a trainable ("gemix-sets"): the offline training sets of Table I.
 
 `train(config, report, checkpoint=None, *, data=None)` writes `{artifacts_dir}/sets/{mixup,mmixup,gemix}/`
-(`workloads.gan.sets` format) with `sets_images` images each: mixup (lambda ~ Beta(sets_mixup_alpha,
-same)) and MMixup from the real train split, GeMix (Algorithm 1) from the exported generator. A set
-already on disk with the same size and recipe (`_recipe`: seed, alpha or concentrations, real subset,
-generator and batch size) is kept, so a resumed stage does not redo work. Reports {"images": N,
-"epoch": 1, "sets_written": ...}.
+(`workloads.gan.sets` format) with `sets_images` images each (30K: the most any Table I setup adds; each
+classifier setup takes the first `set_images` of a set): mixup (lambda ~ Beta(sets_mixup_alpha, same),
+`sets_same_class_ratio` of its pairs from one class, the authors' 0.5) and MMixup from the real train
+split (the classifier's), GeMix (Algorithm 1) from the exported generator with `sets_noise_mode` (the
+authors' "const"). A set already on disk with the same size and recipe (`_recipe`: seed, alpha or
+concentrations, pair ratio, real subset, generator, noise mode and batch size) is kept, so a resumed
+stage does not redo work. Reports {"images": N, "epoch": 1, "sets_written": ...}.
 """
 from __future__ import annotations
 
@@ -19,22 +21,28 @@ from workloads.data.types import DatasetArrays, Split
 from workloads.gemix.gan_stage import load_images
 from workloads.gemix.stage_config import StageConfig
 from workloads.trainable import Report
-from workloads.validate import check_float, check_int
+from workloads.validate import check_choice, check_float, check_int
+
+NOISE_MODES = ("const", "random", "none")
 
 
 @dataclass(frozen=True)
 class SetsStageConfig(StageConfig):
-    """GeMix's Table I uses 24K images per generated / mixed set; mixup's lambda ~ Beta(0.4, 0.4) is the
-    authors' baseline; MMixup and GeMix draw soft labels from Dirichlet(2 at a class, 1 elsewhere).
-    `subset` caps the real split per split as the classifier's `subset` does (smoke runs): the
+    """GeMix's Table I adds 24K or 30K images of a generated / mixed set (the sets hold the larger);
+    mixup's lambda ~ Beta(0.4, 0.4) and half its pairs from one class are the authors' baseline
+    (`sets_same_class_ratio` null: both images uniform over the whole split); MMixup and GeMix draw soft
+    labels from Dirichlet(2 at a class, 1 elsewhere); the authors sample their generator with constant
+    noise. `subset` caps the real split per split as the classifier's `subset` does (smoke runs): the
     baselines mix the real images the classifier trains on."""
 
     TRAINABLE = "gemix-sets"
 
-    sets_images: int = 24000
+    sets_images: int = 30000
     sets_mixup_alpha: float = 0.4
+    sets_same_class_ratio: Optional[float] = 0.5
     sets_a_dominant: float = 2.0
     sets_a_other: float = 1.0
+    sets_noise_mode: str = "const"
     sets_batch_size: int = 256
     subset: Optional[int] = None
 
@@ -46,6 +54,8 @@ class SetsStageConfig(StageConfig):
         check_int(cfg, "subset", 1, optional=True)
         for key in ("sets_mixup_alpha", "sets_a_dominant", "sets_a_other"):
             check_float(cfg, key, 0.0, math.inf, lo_open=True, hi_open=True)
+        check_float(cfg, "sets_same_class_ratio", 0.0, 1.0, optional=True)
+        check_choice(cfg, "sets_noise_mode", NOISE_MODES)
 
 
 Config = SetsStageConfig
@@ -57,10 +67,11 @@ def _recipe(cfg: SetsStageConfig, name: str) -> dict[str, Any]:
     recipe: dict[str, Any] = {"seed": cfg.seed, "dataset": cfg.dataset}
     dirichlet = {"a_dominant": cfg.sets_a_dominant, "a_other": cfg.sets_a_other}
     if name == "mixup":
-        return {**recipe, "alpha": cfg.sets_mixup_alpha, "subset": cfg.subset}
+        return {**recipe, "alpha": cfg.sets_mixup_alpha, "same_class_ratio": cfg.sets_same_class_ratio,
+                "subset": cfg.subset}
     if name == "mmixup":
         return {**recipe, **dirichlet, "subset": cfg.subset}
-    recipe = {**recipe, **dirichlet, "batch_size": cfg.sets_batch_size}
+    recipe = {**recipe, **dirichlet, "batch_size": cfg.sets_batch_size, "noise_mode": cfg.sets_noise_mode}
     generator = generator_dir(cfg.artifacts_dir)
     if (generator / "state.pt").is_file():
         from workloads.gan.sample import generator_fingerprint
@@ -89,7 +100,7 @@ def _gemix(cfg: SetsStageConfig, real: Split, num_classes: int):
         raise ValueError(f"no generator at {generator}: the gan-train stage must finish first")
     made = gemix_set(generator, num_classes, cfg.sets_images, a_dominant=cfg.sets_a_dominant,
                      a_other=cfg.sets_a_other, seed=cfg.seed, batch_size=cfg.sets_batch_size,
-                     device=str(resolve_device(cfg.device)), progress=False)
+                     device=str(resolve_device(cfg.device)), progress=False, noise_mode=cfg.sets_noise_mode)
     if made.images.shape[-1] != real.images.shape[-1]:
         raise ValueError(f"the generator makes {made.images.shape[-1]}-channel images, the real set has "
                          f"{real.images.shape[-1]}; train the GAN on this dataset")
@@ -109,7 +120,8 @@ def train(config: Mapping[str, Any], report: Report, checkpoint: str | None = No
     data = load_images(cfg, data).subset(cfg.subset)  # the classifier's own real train split
     real, k, n = data.splits["train"], data.num_classes, cfg.sets_images
     builders = {
-        "mixup": lambda: mixup_set(real, k, n, alpha=cfg.sets_mixup_alpha, seed=cfg.seed),
+        "mixup": lambda: mixup_set(real, k, n, alpha=cfg.sets_mixup_alpha, seed=cfg.seed,
+                                   same_class_ratio=cfg.sets_same_class_ratio),
         "mmixup": lambda: mmixup_set(real, k, n, seed=cfg.seed, a_dominant=cfg.sets_a_dominant,
                                      a_other=cfg.sets_a_other),
         "gemix": lambda: _gemix(cfg, real, k),

@@ -1,7 +1,8 @@
 """The keys every GeMix stage trainable shares (`gan-train`, `gemix-sets`, `gemix-quality`).
 
-`dataset`, `data_root`, `seed`, `device` and `artifacts_dir` (the invocation's folder where the stages
-hand files to each other) mean the same in every stage; `arch`, `method` and `variant` are the cell's
+`dataset`, `data_root`, `seed`, `device`, `artifacts_dir` (the invocation's folder where the stages
+hand files to each other) and the data split keys (`workloads.split_keys`: GeMix's protocol, whose GAN
+subset the GAN stage trains on, `SPLIT_PART`) mean the same in every stage; `arch`, `method` and `variant` are the cell's
 labels (the GAN stage's `arch` is only a label: its network is given by its `gan_*` keys; the quality
 stage trains its oracle with `arch` unless `quality_arch` says otherwise).
 """
@@ -11,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from workloads.flat_config import FlatConfig
+from workloads.split_keys import SplitKeys
 from workloads.validate import SEED_MAX, check_choice, check_int, check_optional_str
 
 
 @dataclass(frozen=True)
-class StageConfig(FlatConfig):
+class StageConfig(SplitKeys):
     dataset: str = "covidx-ct3"
     data_root: Optional[str] = None
     seed: int = 0
@@ -42,3 +43,4 @@ class StageConfig(FlatConfig):
         for key in ("data_root", "arch", "method", "variant"):
             check_optional_str(cfg, key)
         resolve_device(cfg["device"])
+        cls.check_split(cfg, prefix)

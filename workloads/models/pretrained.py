@@ -33,12 +33,13 @@ def pretrained_candidates(arch: str) -> list[Path]:
 
 
 def find_pretrained(arch: str, pretrained_path: Optional[str] = None) -> Path:
-    """The local weights file for `arch`: `pretrained_path` if given, else timm's local caches.
+    """The local weights file for `arch`: `pretrained_path` if given (`{arch}` in it stands for the arch's
+    name, so one path serves an experiment of several archs), else timm's local caches.
 
     Raises PretrainedWeightsNotFound naming every place looked in; never downloads.
     """
     if pretrained_path:
-        path = Path(pretrained_path).expanduser()
+        path = Path(pretrained_path.replace("{arch}", arch)).expanduser()
         if path.is_file():
             return path
         looked = [path]

@@ -5,6 +5,6 @@ A section is a function `(context, params) -> files written` registered in `SECT
 this package registers every one. No section knows an experiment by name.
 """
 from orchestrator.report.sections.registry import SECTIONS, SectionContext, run_sections
-from orchestrator.report.sections import confusion, gemix_quality, gemix_samples  # noqa: F401,E402  (register)
+from orchestrator.report.sections import confusion, gemix_quality, gemix_samples, pretrained  # noqa: F401,E402  (register)
 
 __all__ = ["SECTIONS", "SectionContext", "run_sections"]

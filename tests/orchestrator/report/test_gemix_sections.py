@@ -79,5 +79,8 @@ def test_sections_say_what_is_missing(tmp_path):
 
 @pytest.mark.parametrize("name", sorted(EXPERIMENTS))
 def test_every_declared_section_is_registered(name):
+    from search_spaces.experiment import SECTION_PLACES
+
     for section in get_experiment(name).sections:
         assert section.name in SECTIONS, f"{name} declares an unknown section {section.name!r}"
+        assert section.place in SECTION_PLACES, f"{name}: section {section.name!r} has place {section.place!r}"
