@@ -35,7 +35,7 @@ def claims_tabular(claims: list[dict[str, Any]], standin: bool) -> Tabular:
     for c in claims:
         table.add(c["claim"], [c["paper"], c["ours"], holds_text(c.get("holds"), standin)])
     if standin:
-        table.notes.append("Measured on a generated stand-in for the missing dataset: these numbers test the pipeline, "
+        table.notes.append("Measured on a generated stand-in (the dataset is not on this machine): these numbers test the pipeline, "
                            "not the paper.")
     return table
 
