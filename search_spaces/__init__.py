@@ -8,6 +8,7 @@ from __future__ import annotations
 from search_spaces.demo import DEMO
 from search_spaces.experiment import Experiment
 from search_spaces.gemix_paper import EXPERIMENTS as GEMIX_PAPER_EXPERIMENTS
+from search_spaces.zeta_figures import EXPERIMENTS as ZETA_FIGURE_EXPERIMENTS
 from search_spaces.zeta_paper import EXPERIMENTS as ZETA_PAPER_EXPERIMENTS
 from workloads.registry import Registry
 
@@ -24,5 +25,6 @@ def get_experiment(name: str) -> Experiment:
 
 
 register_experiment(DEMO)
-for _experiment in (*ZETA_PAPER_EXPERIMENTS.values(), *GEMIX_PAPER_EXPERIMENTS.values()):
+for _experiment in (*ZETA_PAPER_EXPERIMENTS.values(), *ZETA_FIGURE_EXPERIMENTS.values(),
+                    *GEMIX_PAPER_EXPERIMENTS.values()):
     register_experiment(_experiment)

@@ -344,6 +344,10 @@ def train(
             directory = tempfile.mkdtemp(prefix="mixbench-ckpt-")
             try:
                 save_checkpoint(directory, trainer.state_dict())
+                if trainer.epoch == trainer.total_epochs:  # the final model's per-sample test predictions
+                    from workloads.predictions import save_predictions
+
+                    save_predictions(directory, trainer)
                 report(metrics, directory)
             finally:
                 shutil.rmtree(directory, ignore_errors=True)

@@ -198,16 +198,18 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
     doc.text(experiment.description + (f" ({experiment.paper})" if experiment.paper else ""))
     if experiment.protocol:
         doc.text(f"Protocol: {experiment.protocol}")
-    doc.text(f"Selection: searches and best-epoch choices use {experiment.metric} ({experiment.mode}); the tables "
-             f"report {', '.join(experiment.report_metrics)}.")
+    if stages:  # an experiment of analyses only (every stage report=False) has no table and selects nothing
+        doc.text(f"Selection: searches and best-epoch choices use {experiment.metric} ({experiment.mode}); the tables "
+                 f"report {', '.join(experiment.report_metrics)}.")
     # Preparatory stages (report=False, e.g. GAN training) are neither planned cells nor counted here.
     reported = trials[trials["stage"].isin({s.name for s in stages}) & (trials["status"] != LOST)] \
         if len(trials) and "stage" in trials else trials
     counts = reported["status"].value_counts().to_dict() if len(reported) and "status" in reported else {}
     planned = sum(s.planned_trials for s in stages)
-    doc.text(f"Invocation {invocation or '(none recorded)'}{' (smoke)' if smoke else ''}: {len(reported)} of "
-             f"{planned} planned trials recorded, {int(counts.get(TERMINATED, 0))} finished, "
-             f"{int(counts.get(RUNNING, 0))} running, {int(counts.get(ERROR, 0))} failed.")
+    if stages:
+        doc.text(f"Invocation {invocation or '(none recorded)'}{' (smoke)' if smoke else ''}: {len(reported)} of "
+                 f"{planned} planned trials recorded, {int(counts.get(TERMINATED, 0))} finished, "
+                 f"{int(counts.get(RUNNING, 0))} running, {int(counts.get(ERROR, 0))} failed.")
     _store_notes(doc, workdir, name, invocation)
     context = SectionContext(experiment, trials, workdir, invocation, directory, doc)
     files += run_sections(context, tuple(s for s in experiment.sections if s.place == "top"))
