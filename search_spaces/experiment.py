@@ -114,6 +114,9 @@ class Experiment:
     # columns: methods; one table per metric, as the ζ-mixup paper's) or "methods" (rows: methods;
     # columns: each dataset / arch x metric, one table, as GeMix's Table I).
     table_rows: str = "datasets"
+    # The epoch whose metrics the tables report: "last" (each trial's last epoch) or "best" (the epoch best
+    # on the stage's selection metric, the checkpoint one keeps; the last epoch's tables follow).
+    reported_epoch: str = "last"
     # Footnotes of every results table (in all its formats): the deviations from the paper that remain.
     table_notes: tuple[str, ...] = ()
     # Config keys `mixbench plan` prints per stage (data and set sizes, say): the value every trial

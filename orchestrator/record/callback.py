@@ -17,7 +17,7 @@ import logging
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from ray.tune import Callback
 
@@ -44,8 +44,9 @@ class TrialRecorder(Callback):
 
     def __init__(self, experiment: str, invocation: str, stage: str, workdir: str, tracking_uri: str,
                  parent_run_id: str, stage_path: str | None = None,
-                 datasets: dict[str, dict[str, Any]] | None = None) -> None:
+                 datasets: dict[str, dict[str, Any]] | None = None, selection: tuple[str, str] | None = None) -> None:
         self.experiment = experiment
+        self.selection = selection  # (metric, "max"|"min"): the stage's selection metric, for `best_epoch`
         self.datasets = dict(datasets or {})  # name -> dataset card, logged as each run's dataset input
         self.invocation = invocation
         self.stage = stage
@@ -214,7 +215,7 @@ class TrialRecorder(Callback):
                 self._mlflow.log_dict(trial.trial_id, json.loads(text), f"{key}.json")
             except ValueError:
                 log.warning("MLflow: output %s of trial %s is not JSON; not logged", key, trial.trial_id)
-        tags = {"mixbench.status": status, RETRIES_TAG: int(getattr(trial, "num_failures", 0) or 0)}
+        tags = {"mixbench.status": status, RETRIES_TAG: retries(trial)}
         if error:
             tags["mixbench.error"] = error
         self._mlflow.set_tags(trial.trial_id, tags)
@@ -256,7 +257,7 @@ class TrialRecorder(Callback):
 
     def _trial_row(self, trial, status: str, run_id: str | None, error: str | None = None) -> dict[str, Any]:
         row = {**self._row_base(trial), "config": json.dumps(trial.config, sort_keys=True),
-               "status": status, "error": error, "mlflow_run_id": run_id,
+               "status": status, "error": error, "mlflow_run_id": run_id, "retries": retries(trial),
                "runtime_s": time.time() - self._started.get(trial.trial_id, time.time())}
         if status != RUNNING:
             row.update(self._final_and_best(trial))
@@ -283,12 +284,37 @@ class TrialRecorder(Callback):
             if values:
                 out[column] = float(values[-1])
                 out[f"best_{column}"] = float(max(values) if higher_is_better(column) else min(values))
+        out.update(at_best_epoch(rows, columns, self.selection))
         return out
+
+
+def at_best_epoch(rows: list[dict[str, Any]], columns: Iterable[str], selection: tuple[str, str] | None) -> dict[str, Any]:
+    """The epoch whose selection metric is best (the first of ties: the checkpoint one would keep) as
+    `best_epoch`, every metric at that epoch as `at_best_<metric>`, and the metric as `selected_on`.
+    Nothing where the stage has no selection metric or no epoch reported it."""
+    if selection is None:
+        return {}
+    metric, mode = selection
+    scored = [(row[metric], position) for position, row in enumerate(rows) if _is_number(row.get(metric))]
+    if not scored:
+        return {}
+    best = max(scored, key=lambda s: (s[0], -s[1])) if mode == "max" else min(scored, key=lambda s: (s[0], s[1]))
+    row = rows[best[1]]
+    out: dict[str, Any] = {"best_epoch": int(row["epoch"]), "selected_on": metric}
+    for column in columns:
+        if _is_number(row.get(column)):
+            out[f"at_best_{column}"] = float(row[column])
+    return out
 
 
 def _is_number(value: Any) -> bool:
     """A metric value (NaN, None, text and bools are not)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def retries(trial) -> int:
+    """How often Tune restarted the trial after a failure (from its checkpoint), so far."""
+    return int(getattr(trial, "num_failures", 0) or 0)
 
 
 def trial_number(trial) -> int | None:

@@ -74,8 +74,21 @@ def attach_published(table: Table, experiment: Experiment, stage: ReportStage) -
                 table.published[(label, column)] = (found[0].value, found[0].std)
 
 
-def grid_tables(experiment: Experiment, stage: ReportStage, trials: pd.DataFrame) -> list[Table]:
-    """One table per report metric of a grid stage, planned layout, published numbers attached."""
+def at_reported_epoch(trials: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
+    """The trials with each metric's column holding its value at the epoch best on the stage's selection
+    metric (`at_best_<metric>`, written by the recorder); NaN where a row has none."""
+    out = trials.copy()
+    for metric in metrics:
+        column = f"at_best_{metric}"
+        out[metric] = out[column] if column in out else float("nan")
+    return out
+
+
+def grid_tables(experiment: Experiment, stage: ReportStage, trials: pd.DataFrame, epoch: str | None = None) -> list[Table]:
+    """One table per report metric of a grid stage, planned layout, published numbers attached; the
+    metrics at `epoch` ("last" or "best"; default: the experiment's `reported_epoch`)."""
+    if (epoch or experiment.reported_epoch) == "best" and len(trials):
+        trials = at_reported_epoch(trials, experiment.report_metrics)
     baseline = experiment.baseline if experiment.baseline in stage.columns else None
     tables = []
     for metric in experiment.report_metrics:
@@ -112,19 +125,10 @@ def _grid_section(doc: Doc, experiment: Experiment, stage: ReportStage, trials: 
     tables = grid_tables(experiment, stage, trials)
     complete = stage.cells - len(tables[0].incomplete()) if tables else 0
     doc.heading(f"{stage.name}: {complete} of {stage.cells} cells complete")
-    if tables and experiment.table_rows == "methods":  # one table: setups as rows, row groups x metrics as columns
-        rendered = methods_tabular(tables)
-        rendered.notes += list(experiment.table_notes)
-        files += write_table(rendered, directory / f"{stage.name}-table")
-        doc.heading(f"{stage.name}: {', '.join(t.metric for t in tables)} (%, mean ± std over seeds; "
-                    f"vs {tables[0].baseline or '-'})", 3)
-        doc.table(rendered)
-    for table in tables if experiment.table_rows != "methods" else []:
-        rendered = tabular(table)
-        rendered.notes += list(experiment.table_notes)
-        files += write_table(rendered, directory / f"{stage.name}-{table.metric}")
-        doc.heading(f"{stage.name}: {table.metric} (%, mean ± std over seeds; vs {table.baseline or '-'})", 3)
-        doc.table(rendered)
+    _render_tables(doc, experiment, stage.name, tables, directory, files)
+    if tables and experiment.reported_epoch == "best":
+        _render_tables(doc, experiment, stage.name, grid_tables(experiment, stage, trials, epoch="last"), directory,
+                       files, at="last epoch")
     if tables and tables[0].source:
         doc.text("Published numbers are matched on dataset, arch and variant; '–': the paper has none.")
     if tables and tables[0].incomplete():
@@ -141,6 +145,26 @@ def _grid_section(doc: Doc, experiment: Experiment, stage: ReportStage, trials: 
             files.extend(paths)
             doc.figure(paths, f"{tables[0].metric} against γ, mean ± std over seeds; dashed: {tables[0].baseline}")
     return tables, complete
+
+
+def _render_tables(doc: Doc, experiment: Experiment, stage: str, tables: list[Table], directory: Path,
+                   files: list[Path], at: str = "") -> None:
+    """A stage's tables in the experiment's layout, written as files and placed in the report; `at`
+    names an epoch other than the reported one (its tables' files end in `-<at>`)."""
+    suffix, heading = (f"-{at.replace(' ', '-')}", f", at the {at}") if at else ("", "")
+    if tables and experiment.table_rows == "methods":  # one table: setups as rows, row groups x metrics as columns
+        rendered = methods_tabular(tables)
+        rendered.notes += list(experiment.table_notes)
+        files += write_table(rendered, directory / f"{stage}-table{suffix}")
+        doc.heading(f"{stage}: {', '.join(t.metric for t in tables)}{heading} (%, mean ± std over seeds; "
+                    f"vs {tables[0].baseline or '-'})", 3)
+        doc.table(rendered)
+    for table in tables if experiment.table_rows != "methods" else []:
+        rendered = tabular(table)
+        rendered.notes += list(experiment.table_notes)
+        files += write_table(rendered, directory / f"{stage}-{table.metric}{suffix}")
+        doc.heading(f"{stage}: {table.metric}{heading} (%, mean ± std over seeds; vs {table.baseline or '-'})", 3)
+        doc.table(rendered)
 
 
 def _bayesian_section(doc: Doc, experiment: Experiment, stage: ReportStage, trials: pd.DataFrame,
@@ -199,8 +223,10 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
     if experiment.protocol:
         doc.text(f"Protocol: {experiment.protocol}")
     if stages:  # an experiment of analyses only (every stage report=False) has no table and selects nothing
+        epoch = (f"at each trial's epoch best on {experiment.metric} (the checkpoint one keeps; the last epoch's "
+                 "below each table)" if experiment.reported_epoch == "best" else "at each trial's last epoch")
         doc.text(f"Selection: searches and best-epoch choices use {experiment.metric} ({experiment.mode}); the tables "
-                 f"report {', '.join(experiment.report_metrics)}.")
+                 f"report {', '.join(experiment.report_metrics)} {epoch}.")
     # Preparatory stages (report=False, e.g. GAN training) are neither planned cells nor counted here.
     reported = trials[trials["stage"].isin({s.name for s in stages}) & (trials["status"] != LOST)] \
         if len(trials) and "stage" in trials else trials

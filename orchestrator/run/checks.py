@@ -26,11 +26,18 @@ TRACKING_SCHEMES = ("sqlite", "file", "http", "https")
 
 
 def check_workdir(workdir: WorkDir) -> None:
-    """The work directory exists or can be created, and a file can be written in it."""
+    """The work directory is writable, or can be created: checked without creating anything (bad input
+    found later must leave no trace)."""
+    root = workdir.root.absolute()
+    existing = next(p for p in (root, *root.parents) if p.exists())
     try:
-        workdir.root.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=workdir.root, prefix=".mixbench-write-check-"):
-            pass
+        if not existing.is_dir():
+            raise NotADirectoryError(20, "not a directory", str(existing))
+        if existing == root:
+            with tempfile.NamedTemporaryFile(dir=root, prefix=".mixbench-write-check-"):
+                pass
+        elif not os.access(existing, os.W_OK | os.X_OK):
+            raise PermissionError(13, f"{existing} is not writable")
     except OSError as exc:
         raise ValueError(f"cannot write to the work directory {workdir.root}: {exc.strerror or exc}; "
                          f"choose another with --workdir") from None

@@ -59,7 +59,8 @@ def run_stage(plan: StagePlan, invocation: Invocation, datasets: dict[str, Any],
     search_alg, scheduler, param_space, num_samples = search_and_schedule(plan)
     recorder = TrialRecorder(plan.experiment, invocation.invocation, plan.stage, str(workdir.root),
                              invocation.tracking_uri, invocation.parent_run_id, stage_path=str(stage_path),
-                             datasets={name: card for name, card in (cards or {}).items() if name in plan.datasets()})
+                             datasets={name: card for name, card in (cards or {}).items() if name in plan.datasets()},
+                             selection=(plan.metric, plan.mode))
     console = ConsoleProgress(plan.stage, plan.num_trials, max(planned_epochs(c) for c in plan.trial_configs),
                               plan.metric, plan.mode, tuple(plan.space))
     tuner = tune.Tuner(

@@ -130,3 +130,38 @@ def test_ended_trials_whose_rows_were_lost_or_left_running_are_written_again_at_
     assert rows.loc["aaa", "test_acc"] == 0.25  # an intact row stays as it was
     assert rows.loc["bbb", "test_acc"] == 0.1 and rows.loc["bbb", "epochs_done"] == 1
     assert rows.loc["bbb", "runtime_s"] == 3.0 and rows.loc["bbb", "trial_number"] == 2
+
+
+def test_the_selected_epoch_is_the_first_best_on_the_validation_metric_and_carries_every_metric():
+    from orchestrator.record.callback import at_best_epoch
+
+    rows = [{"epoch": 1, "val_acc": 0.5, "val_loss": 0.9, "test_acc": 0.40},
+            {"epoch": 2, "val_acc": 0.8, "val_loss": 0.5, "test_acc": 0.61},
+            {"epoch": 3, "val_acc": 0.8, "val_loss": 0.3, "test_acc": 0.72},  # ties epoch 2 on val_acc
+            {"epoch": 4, "val_acc": float("nan"), "val_loss": 0.7, "test_acc": 0.99}]
+    columns = ("val_acc", "val_loss", "test_acc")
+    assert at_best_epoch(rows, columns, ("val_acc", "max")) == {
+        "best_epoch": 2, "selected_on": "val_acc", "at_best_val_acc": 0.8, "at_best_val_loss": 0.5, "at_best_test_acc": 0.61}
+    assert at_best_epoch(rows, columns, ("val_loss", "min"))["at_best_test_acc"] == 0.72
+    assert at_best_epoch(rows, columns, ("val_auc", "max")) == {}  # never reported: nothing is selected
+    assert at_best_epoch(rows, columns, None) == {}
+
+
+def test_a_trials_row_names_its_selected_epoch_from_memory_and_from_parquet_alike(tmp_path):
+    from types import SimpleNamespace
+
+    trial = SimpleNamespace(trial_id="t1", config={"dataset": "digits", "seed": 0}, experiment_tag="1_x", last_result={})
+    results = [{"epoch": e, "val_acc": v, "test_acc": t, "training_iteration": e, "time_total_s": float(e)}
+               for e, v, t in [(1, 0.5, 0.4), (2, 0.9, 0.6), (3, 0.7, 0.8)]]
+    live = TrialRecorder("demo", "i", "grid", str(tmp_path), "sqlite:///unused.db", "p", selection=("val_acc", "max"))
+    live._mlflow = QueuedCalls()
+    live._epochs = epochs_table(tmp_path / "results").partition("demo", "i", "grid")
+    for result in results:
+        live.on_trial_result(0, [], trial, result)
+    live._flush_rows()
+    from_memory = live._final_and_best(trial)
+    later = TrialRecorder("demo", "i", "grid", str(tmp_path), "sqlite:///unused.db", "p", selection=("val_acc", "max"))
+    later._epochs = epochs_table(tmp_path / "results").partition("demo", "i", "grid")
+    assert later._final_and_best(trial) == from_memory
+    assert (from_memory["best_epoch"], from_memory["at_best_test_acc"], from_memory["test_acc"]) == (2, 0.6, 0.8)
+    assert from_memory["best_test_acc"] == 0.8  # each metric's own best is not a selection

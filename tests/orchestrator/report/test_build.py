@@ -270,3 +270,27 @@ def test_a_report_read_from_a_damaged_store_says_so_and_names_the_part(tmp_path)
     assert "Damaged results store" not in report.markdown
     assert f"1 damaged Parquet part(s) were set aside (results/epochs/demo/inv-1/grid/_{part.name}.damaged)" \
         in report.markdown
+
+
+def test_gemix_table1_reports_the_best_validation_epoch_and_the_last_epoch_below(tmp_path):
+    from search_spaces.gemix_paper import ARCHS, VARIANTS
+
+    rows = []
+    for arch in ARCHS:
+        for variant in VARIANTS:
+            for seed in range(3):
+                at_best = {f"test_{m}": 0.4321 for m in ("precision_macro", "recall_macro", "f1_macro")}
+                last = {k: 0.1234 for k in at_best}
+                rows.append({"stage": "classify", "dataset": "covidx-ct3", "arch": arch, "variant": variant, "seed": seed,
+                             "status": "TERMINATED", **last, **{f"at_best_{k}": v for k, v in at_best.items()},
+                             "best_epoch": 3, "selected_on": "val_acc"})
+    workdir = WorkDir.at(tmp_path / "runs")
+    write_trials(workdir, "gemix-table1", rows)
+    report = build_report("gemix-table1", workdir)
+    text = (report.directory / "report.md").read_text()
+    assert "at each trial's epoch best on val_acc" in text
+    best = (report.directory / "classify-table.md").read_text()
+    last = (report.directory / "classify-table-last-epoch.md").read_text()
+    assert "43.21 ± 0.00" in best and "12.34" not in best  # every cell at its best-validation epoch
+    assert "12.34 ± 0.00" in last and "43.21" not in last  # ... and at its last
+    assert text.index("| setup |") < text.index("at the last epoch") < text.rindex("| setup |")  # below Table I

@@ -16,7 +16,10 @@ def test_a_workdir_that_cannot_be_written_is_one_line(tmp_path):
     with pytest.raises(ValueError, match="cannot write to the work directory .*a-file/runs"):
         check_workdir(WorkDir.at(blocker / "runs"))
     check_workdir(WorkDir.at(tmp_path / "fresh" / "runs"))
-    assert [p.name for p in (tmp_path / "fresh" / "runs").iterdir()] == []  # checked, nothing left behind
+    assert not (tmp_path / "fresh").exists()  # a folder to be made is checked, not made
+    (tmp_path / "old").mkdir()
+    check_workdir(WorkDir.at(tmp_path / "old"))
+    assert list((tmp_path / "old").iterdir()) == []  # an existing one: written to, nothing left behind
 
 
 def test_an_address_nobody_answers_is_refused_quickly_and_a_listening_one_passes():
