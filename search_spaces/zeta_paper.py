@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from search_spaces import methods as m
 from search_spaces.experiment import Bayesian, Experiment, Grid, Method, Param
+from search_spaces.protocols import NATURAL_DEVIATION, recipe_text, zeta_protocol
+from search_spaces.recipes import recipe_for
 from search_spaces.published import paper_arch
 
 # Images up to this edge (px) run CIFAR-style networks, larger ones timm's ImageNet networks.
@@ -69,6 +71,7 @@ TABLE4 = Experiment(
     report_metrics=("test_err",),
     baseline=m.MIXUP.label,
     paper="zeta-mixup Table 4",
+    protocol=zeta_protocol(NATURAL, note=NATURAL_DEVIATION),
 )
 
 TABLE5 = Experiment(
@@ -83,6 +86,8 @@ TABLE5 = Experiment(
     fixed={"epochs": 200, "lr": 0.1, "milestones": [100, 150], "lr_decay": 0.2},
     baseline=m.CUTMIX.label,
     paper="zeta-mixup Table 5",
+    protocol=zeta_protocol(("cifar10", "cifar100"), {"epochs": 200, "lr": 0.1, "milestones": [100, 150],
+                                                    "lr_decay": 0.2}, note=NATURAL_DEVIATION),
 )
 
 TABLE6 = Experiment(
@@ -96,6 +101,7 @@ TABLE6 = Experiment(
     report_metrics=("test_bacc", "test_f1_micro", "test_f1_macro"),
     baseline=m.MIXUP.label,
     paper="zeta-mixup Table 6",
+    protocol=zeta_protocol(SKIN, note="Center crop of 0.8 x the shorter side, resized to 256 px, as the paper."),
 )
 
 TABLE7 = Experiment(
@@ -109,6 +115,7 @@ TABLE7 = Experiment(
     report_metrics=("test_auc", "test_acc"),
     baseline=m.MIXUP.label,
     paper="zeta-mixup Table 7",
+    protocol=zeta_protocol(MEDMNIST, note="28 px as the paper; momentum and weight decay are not stated, so none."),
 )
 
 TABLE8 = Experiment(
@@ -124,6 +131,7 @@ TABLE8 = Experiment(
     fixed={"batch_size": 128},  # T = m = 128 is part of the ablation, not just the recipe
     baseline=m.MIXUP.label,
     paper="zeta-mixup Table 8",
+    protocol=zeta_protocol(("cifar100",), {"batch_size": 128}, note=NATURAL_DEVIATION),
 )
 
 
@@ -181,6 +189,10 @@ FIG9 = Experiment(
     smoke={"epochs_factor": 1},  # a smoke trial of manifold mixup must not run 10 epochs
     baseline=m.MANIFOLD_MIXUP.label,
     paper="zeta-mixup Fig. 9",
+    protocol=zeta_protocol(FIG9_NATURAL + FIG9_MEDMNIST + FIG9_SKIN, note=(
+        "Those recipes are zeta-mixup's; manifold mixup runs 10x the epochs (and milestones) on MedMNIST and skin, "
+        "and on CIFAR Verma et al.'s PreActResNet-18 recipe: "
+        + recipe_text({**recipe_for("cifar10"), **VERMA_CIFAR_RECIPE}) + ". " + NATURAL_DEVIATION.replace("Deviation", "CIFAR deviation"))),
 )
 
 FIG10_SENSITIVITY = Experiment(
@@ -195,6 +207,7 @@ FIG10_SENSITIVITY = Experiment(
     report_metrics=("test_err",),
     baseline=m.MIXUP.label,
     paper="zeta-mixup Fig. 10 a/b",
+    protocol=zeta_protocol(("cifar10", "cifar100"), note=NATURAL_DEVIATION),
 )
 
 SWEEP_SPACE = {"gamma": Param("uniform", 1.0, 6.0), "weight_decay": Param("loguniform", 5e-5, 1e-3)}
@@ -213,6 +226,8 @@ FIG10_SWEEP = Experiment(
     report_metrics=("test_acc",),
     baseline="",  # a sweep has no baseline column; the plot greys gamma < GAMMA_MIN instead
     paper="zeta-mixup Fig. 10 c/d",
+    protocol=zeta_protocol(("cifar10", "cifar100"), note="Weight decay is searched (the recipe's is the default). "
+                           + NATURAL_DEVIATION + " The search selects on validation accuracy, never on test."),
 )
 
 

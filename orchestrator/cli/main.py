@@ -151,7 +151,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 if "pretrained" in config:
                     config["pretrained"] = wanted.get("pretrained", config["pretrained"])
         print(f"mixbench: warning: `mixbench run {args.name}` would stop before Ray starts: {exc}", file=sys.stderr)
-    summary = describe(args.name, plans, args.smoke, args.cpus_per_trial, args.gpus_per_trial, experiment.plan_keys)
+    summary = describe(args.name, plans, args.smoke, args.cpus_per_trial, args.gpus_per_trial, experiment.plan_keys,
+                       experiment.protocol)
     print(json.dumps(summary, default=str) if args.json else "\n".join(plan_lines(summary)))
     return 0
 

@@ -9,6 +9,7 @@ vary, a Bayesian stage's search space, and the values of the keys the experiment
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import asdict
 from typing import Any, Iterable
 
@@ -57,12 +58,13 @@ def describe_stage(plan: StagePlan, cpus: float = 1.0, gpus: float = 0.0, shown:
 
 
 def describe(experiment: str, plans: list[StagePlan], smoke: bool, cpus: float = 1.0, gpus: float = 0.0,
-             shown: Iterable[str] = ()) -> dict[str, Any]:
-    """The whole plan: {"experiment", "smoke", "trials", "trial_epochs", "stages": [...]}; `shown`: the
-    keys each stage lists with their values (`Experiment.plan_keys`)."""
+             shown: Iterable[str] = (), protocol: str = "") -> dict[str, Any]:
+    """The whole plan: {"experiment", "smoke", "trials", "trial_epochs", "protocol", "stages": [...]};
+    `shown`: the keys each stage lists with their values (`Experiment.plan_keys`); `protocol`: the
+    experiment's splits, recipe and deviations in words (`Experiment.protocol`)."""
     stages = [describe_stage(p, cpus, gpus, shown) for p in plans]
     return {"experiment": experiment, "smoke": smoke, "trials": sum(s["trials"] for s in stages),
-            "trial_epochs": sum(s["trial_epochs"] for s in stages), "stages": stages}
+            "trial_epochs": sum(s["trial_epochs"] for s in stages), "protocol": protocol, "stages": stages}
 
 
 def plan_lines(summary: dict[str, Any]) -> list[str]:
@@ -70,6 +72,9 @@ def plan_lines(summary: dict[str, Any]) -> list[str]:
     head = f"{summary['experiment']}{' (smoke)' if summary['smoke'] else ''}: {summary['trials']} trials, " \
            f"{summary['trial_epochs']} trial-epochs"
     lines = [head]
+    if summary.get("protocol"):
+        lines += textwrap.wrap(f"protocol: {summary['protocol']}", width=110, initial_indent="  ",
+                               subsequent_indent="    ")
     printed: dict[str, Any] = {}
     for s in summary["stages"]:
         res = s["resources_per_trial"]

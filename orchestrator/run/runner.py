@@ -124,8 +124,9 @@ def execute(invocation: Invocation, plans: list[StagePlan], data: LoadedData | d
                            invocation.parent_run_id)
     runs.start_parent(f"{invocation.experiment} {invocation.invocation}",
                       {"mixbench.invocation": invocation.invocation, "mixbench.smoke": str(invocation.options.smoke)})
-    runs.log_parent_dict(describe(invocation.experiment, plans, invocation.options.smoke,
-                                  invocation.options.cpus_per_trial, invocation.options.gpus_per_trial), "plan.json")
+    experiment = get_experiment(invocation.experiment)
+    runs.log_parent_dict(describe(invocation.experiment, plans, invocation.options.smoke, invocation.options.cpus_per_trial,
+                                  invocation.options.gpus_per_trial, experiment.plan_keys, experiment.protocol), "plan.json")
     if resume:
         runs.sync()  # what an outage or a crash kept from MLflow, rebuilt from Parquet in the background
     if not invocation.parent_run_id:
