@@ -15,6 +15,7 @@ from ray import tune
 
 from orchestrator.record.callback import TrialRecorder
 from orchestrator.record.parts import list_parts
+from orchestrator.record.predictions import predictions_rows
 from orchestrator.record.results import epochs_table, predictions_table, read_table, trials_table
 from tests.orchestrator.fakes import QueuedCalls
 from workloads.predictions import PREDICTIONS_FILE
@@ -141,3 +142,37 @@ def test_a_trial_whose_rows_were_lost_gets_them_again_at_the_stage_end(tmp_path)
     resumed._rebuild_predictions([restored])
     frame = read_table(tmp_path, "predictions")
     assert list(frame["sample"]) == [0, 1, 2, 3] and frame.attrs["damaged"] == []
+
+
+def test_fig8_reads_the_table_the_recorder_writes_and_predictions_npz_only_for_what_it_lacks(tmp_path):
+    """Fig. 8 from a work directory whose predictions table holds four of its five models (their
+    predictions.npz deleted: only the table can give them) and one model recorded before the table."""
+    import shutil
+
+    from workloads.data import load_dataset
+    from workloads.figures.fig8 import train as fig8
+
+    digits = load_dataset("digits")
+    base = {"dataset": "digits", "arch": "mlp", "seed": 0, "device": "cpu", "models_epochs": 1, "batch_size": 32,
+            "subset": 200, "synth_samples": 64, "fig8_k": 16, "tsne_max_iter": 250, "num_threads": 1}
+    fig8({**base, "source": "train", "artifacts_dir": str(tmp_path / "trained")}, lambda *_: None, data=digits)
+    models = tmp_path / "trained" / "fig8" / "digits-mlp" / "models"
+
+    workdir = tmp_path / "runs"
+    writer = predictions_table(workdir / "results").partition("zeta-table6", "inv", "grid")
+    for n, variant in enumerate(sorted(p.name for p in models.iterdir())):
+        folder = workdir / "ray" / "zeta-table6" / "inv" / "grid" / f"t{n}" / "checkpoint_000000"
+        shutil.copytree(models / variant, folder)
+        if variant != "erm":
+            base_row = {"experiment": "zeta-table6", "invocation": "inv", "stage": "grid", "trial_id": f"t{n}",
+                        "variant": variant}
+            writer.insert_table(predictions_rows(folder, base_row, workdir), group="trial_id")
+            (folder / PREDICTIONS_FILE).unlink()
+    for source in (workdir, workdir / "ray" / "zeta-table6" / "inv"):  # a work directory, an invocation folder
+        out = tmp_path / f"read-{source.name}"
+        fig8({**base, "source": str(source), "artifacts_dir": str(out)}, lambda *_: None, data=digits)
+        summary = json.loads((out / "fig8" / "digits-mlp" / "summary.json").read_text())
+        (line,) = [c for c in summary["choices"] if c.startswith("models:")]
+        assert ("the predictions table (mixup, zeta-2.4, zeta-2.8, zeta-4.0); the predictions.npz (erm)") in line
+        ours = (out / "fig8" / "digits-mlp" / "predictions.csv").read_text()
+        assert ours == (tmp_path / "trained" / "fig8" / "digits-mlp" / "predictions.csv").read_text()
