@@ -54,8 +54,8 @@ def predictions_rows(checkpoint_dir: str | os.PathLike, base: Mapping[str, Any],
                          f"and probs {probs.shape}: not one row per test sample")
     k = probs.shape[1]
     offsets = pa.array(np.arange(0, (n + 1) * k, k, dtype=np.int32))
-    columns: dict[str, pa.Array] = {
-        name: pa.array([str(base[name])] * n, pa.string()) for name in ("experiment", "invocation", "stage", "trial_id")}
+    columns: dict[str, pa.Array] = {name: pa.array([str(base[name])] * n, pa.string())
+                                    for name in ("experiment", "invocation", "stage", "trial_id")}
     columns["sample"] = pa.array(found.test_index, pa.int64())
     columns["label"] = pa.array(found.label, pa.int64())
     columns["predicted"] = pa.array(probs.argmax(axis=1).astype(np.int64), pa.int64())
