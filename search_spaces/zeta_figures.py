@@ -126,7 +126,9 @@ FIG8 = _figure(
     "figure-fig8",
     (Section("analysis", {"folder": "fig8"}),),
     "the Table 6 models (seed 0) and their per-sample test predictions are read from the zeta-table6 run named by "
-    "--set source=<work directory or invocation folder> (source=train trains them here); the training split is "
+    "--set source=<work directory or invocation folder>: the predictions from its results store's predictions table "
+    "(from predictions.npz in the final checkpoints for a run recorded before that table), each model from the final "
+    "checkpoint its rows name (source=train trains them here); the training split is "
     "mixed by each method as it trained and embedded by that method's model; neighbours by cosine distance. "
     "--smoke trains tiny ERM, mixup and ζ models on the smoke data first (source=train, 1 epoch each).",
     "zeta-mixup Fig. 8",

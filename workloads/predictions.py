@@ -23,25 +23,28 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 PREDICTIONS_FILE = "predictions.npz"
 FIELDS = ("test_index", "label", "logits", "probs", "class_names", "epoch", "config")
 
 
-@torch.inference_mode()
-def test_logits(trainer: Any) -> torch.Tensor:
+def test_logits(trainer: Any) -> "torch.Tensor":
     """float32 `(N, K)` logits of a `workloads.classify.Trainer`'s model on its test split, computed
     as `Trainer.evaluate` does (eval mode, the eval transform, the trial's autocast)."""
+    import torch  # here: reading predictions back (the Tune driver's recorder does) needs numpy only
+
     from workloads.placement import rows
 
     trainer.model.eval()
     x_all, n = trainer.x["test"], len(trainer.y["test"])
     ebs, rt = trainer.cfg.eval_batch_size, trainer.runtime
-    with rt.autocast():
+    with torch.inference_mode(), rt.autocast():
         out = [trainer.net(rt.batch(trainer.augment.eval(rows(x_all, i, i + ebs, trainer.device)))).float()
                for i in range(0, n, ebs)]
     return torch.cat(out) if out else torch.zeros(0, trainer.num_classes)
@@ -49,6 +52,8 @@ def test_logits(trainer: Any) -> torch.Tensor:
 
 def save_predictions(directory: str | Path, trainer: Any) -> Path:
     """Write `predictions.npz` (see the module docstring) for `trainer`'s current model into `directory`."""
+    import torch
+
     logits = test_logits(trainer).cpu()
     labels = trainer.y["test"].cpu().numpy().astype(np.int64)
     path = Path(directory) / PREDICTIONS_FILE

@@ -18,6 +18,7 @@ class Trainable:
     train_name: str = "train"
     config_name: str = "Config"
     any_key: bool = False  # True: a trainable for orchestration tests that carries every key it is given
+    predictions: bool = False  # its final checkpoint holds predictions.npz: the recorder stores them as rows
 
     @property
     def train(self) -> Callable[..., dict[str, Any]]:
@@ -38,7 +39,7 @@ class Trainable:
 
 
 TRAINABLES: Registry[Trainable] = Registry("trainable")
-TRAINABLES.add("classify", Trainable("classify", "workloads.classify"))
+TRAINABLES.add("classify", Trainable("classify", "workloads.classify", predictions=True))
 TRAINABLES.add("gan-train", Trainable("gan-train", "workloads.gemix.gan_stage"))
 TRAINABLES.add("gemix-sets", Trainable("gemix-sets", "workloads.gemix.sets_stage"))
 TRAINABLES.add("gemix-quality", Trainable("gemix-quality", "workloads.gemix.quality_stage"))

@@ -9,6 +9,11 @@ row is written once, also across retries and `mixbench resume`. MLflow is for th
 every MLflow call is queued for a background worker (`mlflow_runs`), so a slow or dead tracking
 server never holds up Tune's loop; a stage ends by draining that queue for a bounded time, and
 `mixbench sync-mlflow` / `resume` rebuild from Parquet whatever MLflow missed.
+
+A classifier trial that ends TERMINATED (every planned epoch) also gets its final model's per-sample
+test predictions stored, once, in the `predictions` table: read from the `predictions.npz` in the
+trial's last checkpoint (`orchestrator.record.predictions`); a stage's end (also after `resume`) stores
+those of finished trials that lack them.
 """
 from __future__ import annotations
 
@@ -22,8 +27,10 @@ from typing import Any, Iterable
 from ray.tune import Callback
 
 from orchestrator.plan.expand import planned_epochs
+from orchestrator.record.predictions import READ_ERRORS, predictions_rows
 from orchestrator.record.ray_logs import epoch_row, logged_epochs, split_result
-from orchestrator.record.results import epochs_table, higher_is_better, is_metric, trial_name, trials_table
+from orchestrator.record.results import (epochs_table, higher_is_better, is_metric, predictions_table, trial_name,
+                                         trials_table)
 from orchestrator.record.status import (ERROR, LOST, RUN_FAILED, RUN_FINISHED, RUN_KILLED, RUNNING, STOPPED_EARLY,
                                         TERMINATED)
 from orchestrator.record.mlflow_runs import InvocationRuns, invocation_runs
@@ -40,12 +47,17 @@ STAGE_DRAIN_S = 60.0  # at most this long at a stage's end for MLflow to catch u
 
 class TrialRecorder(Callback):
     """Records one stage's trials. Picklable (Tune stores it with the experiment): clients are
-    created in `setup`, which Tune calls at the start of every `fit`, also after a restore."""
+    created in `setup`, which Tune calls at the start of every `fit`, also after a restore.
+    `predictions`: the stage's trainable leaves `predictions.npz` in its final checkpoint (classify)."""
+
+    predictions = False  # as a recorder pickled before this key restores
 
     def __init__(self, experiment: str, invocation: str, stage: str, workdir: str, tracking_uri: str,
                  parent_run_id: str, stage_path: str | None = None,
-                 datasets: dict[str, dict[str, Any]] | None = None, selection: tuple[str, str] | None = None) -> None:
+                 datasets: dict[str, dict[str, Any]] | None = None, selection: tuple[str, str] | None = None,
+                 predictions: bool = False) -> None:
         self.experiment = experiment
+        self.predictions = predictions
         self.selection = selection  # (metric, "max"|"min"): the stage's selection metric, for `best_epoch`
         self.datasets = dict(datasets or {})  # name -> dataset card, logged as each run's dataset input
         self.invocation = invocation
@@ -67,6 +79,8 @@ class TrialRecorder(Callback):
         self._started: dict[str, float] = {}
         self._flushed: dict[str, dict[int, dict[str, Any]]] = {}  # epoch rows this process wrote, per live trial
         self._replayed: set[str] = set()  # trials with epoch rows from Ray's logs: their final metrics read Parquet
+        self._checkpoints: dict[str, str] = {}  # trial_id -> its newest checkpoint folder (the final one at its end)
+        self._no_predictions: set[str] = set()  # trials whose predictions could not be read (warned once)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -86,6 +100,8 @@ class TrialRecorder(Callback):
         # This stage's folder of each table: writes, and the reads below, touch no other stage's rows.
         self._epochs = epochs_table(self.workdir.results).partition(self.experiment, self.invocation, self.stage)
         self._trials = trials_table(self.workdir.results).partition(self.experiment, self.invocation, self.stage)
+        self._predictions = predictions_table(self.workdir.results).partition(self.experiment, self.invocation,
+                                                                              self.stage)
         self.reconcile()
 
     def reconcile(self) -> int:
@@ -120,7 +136,10 @@ class TrialRecorder(Callback):
 
     def on_checkpoint(self, iteration: int, trials: list, trial, checkpoint, **info: Any) -> None:
         """Pictures a trainable puts in its checkpoint (e.g. the GAN's per-class sample grid) go to
-        the trial's MLflow run, one per checkpoint, so the UI shows training progress."""
+        the trial's MLflow run, one per checkpoint, so the UI shows training progress. The folder is
+        kept: a trial's last one holds its final model (and predictions) when the trial ends."""
+        if checkpoint is not None:
+            self._checkpoints[trial.trial_id] = checkpoint.path
         opened = trial.trial_id in self._opened
         pictures = sorted(Path(checkpoint.path).glob("*.png")) if opened and checkpoint is not None else []
         for picture in pictures:
@@ -141,7 +160,8 @@ class TrialRecorder(Callback):
         self.reconcile()
         self._mark_lost({t.trial_id for t in trials})
         self._rebuild_trial_rows(trials)
-        self._epochs.compact(full=True)  # the stage's parts as one file per table
+        self._rebuild_predictions(trials)
+        self._epochs.compact(full=True)  # the stage's parts as one file per table (predictions: one per trial)
         self._trials.compact(full=True)
         self._drain_mlflow()
 
@@ -205,7 +225,40 @@ class TrialRecorder(Callback):
         self._trials.upsert([row])
         if run_id is None:
             self._unnamed[trial.trial_id] = row
+        if row["status"] == TERMINATED:
+            self._store_predictions(trial)
         self._close_run(trial, row["status"], error)
+
+    def _store_predictions(self, trial) -> None:
+        """Store the trial's per-sample test predictions from its final checkpoint, once: nothing when the
+        table has rows of the trial already (a retry, a resumed stage). A missing or damaged file costs one
+        warning line, never the sweep."""
+        if not self.predictions or trial.trial_id in self._no_predictions:
+            return
+        if trial.trial_id in self._predictions.values("trial_id"):
+            return
+        directory = self._checkpoints.pop(trial.trial_id, None) or checkpoint_path(trial)
+        try:
+            if directory is None:
+                raise FileNotFoundError("the trial reported no checkpoint")
+            table = predictions_rows(directory, self._row_base(trial), self.workdir.root)
+        except READ_ERRORS as exc:
+            self._no_predictions.add(trial.trial_id)
+            log.warning("results store: no per-sample predictions stored for trial %s (%s: %s)", trial.trial_id,
+                        type(exc).__name__, exc)
+            return
+        self._predictions.insert_table(table, group="trial_id")
+
+    def _rebuild_predictions(self, trials: list) -> None:
+        """Predictions of the stage's finished trials that the table lacks (the driver died between a
+        trial's end and their write, or a damaged part was set aside), from each trial's last checkpoint."""
+        if not self.predictions:
+            return
+        stored = self._trials.read(columns=["trial_id", "status"])
+        finished = set(stored.loc[stored["status"] == TERMINATED, "trial_id"]) if not stored.empty else set()
+        for trial in trials:
+            if trial.trial_id in finished:
+                self._store_predictions(trial)
 
     def _close_run(self, trial, status: str, error: str | None) -> None:
         """Queue the trial's text outputs, its status, error and retry count as tags, and the run's end."""
@@ -310,6 +363,12 @@ def at_best_epoch(rows: list[dict[str, Any]], columns: Iterable[str], selection:
 def _is_number(value: Any) -> bool:
     """A metric value (NaN, None, text and bools are not)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def checkpoint_path(trial) -> str | None:
+    """The folder of Tune's newest checkpoint of the trial (restored with the Tuner), if it has one."""
+    checkpoint = getattr(trial, "checkpoint", None)
+    return getattr(checkpoint, "path", None)
 
 
 def retries(trial) -> int:

@@ -1,6 +1,7 @@
-"""The results tables and their schema: one row per trial x epoch (`epochs`) and per trial (`trials`).
+"""The results tables and their schema: one row per trial x epoch (`epochs`), per trial (`trials`), and
+per finished classifier trial x test sample (`predictions`).
 
-Rows are keyed by (experiment, trial_id[, epoch]); every row carries its `invocation` and `stage`, so a
+Rows are keyed by (experiment, trial_id[, epoch | sample]); every row carries its `invocation` and `stage`, so a
 report reads one invocation and a re-run experiment never mixes two. The columns are documented in
 the README's "Parquet schema"; the store's layout (one folder of Parquet parts per experiment,
 invocation and stage) in `orchestrator.record.store`. Read a whole table with `read_table`. Metrics
@@ -19,8 +20,9 @@ from orchestrator.workdir import WorkDir
 
 EPOCH_KEY = ("experiment", "trial_id", "epoch")
 TRIAL_KEY = ("experiment", "trial_id")
+PREDICTION_KEY = ("experiment", "trial_id", "sample")
 METRIC_PREFIXES = ("train", "val", "test")
-TABLES = ("epochs", "trials")
+TABLES = ("epochs", "trials", "predictions")
 
 
 def epochs_table(results_dir: Path) -> ResultsTable:
@@ -34,10 +36,26 @@ def trials_table(results_dir: Path) -> ResultsTable:
     return ResultsTable(Path(results_dir) / "trials", "trials", key=TRIAL_KEY, keep="last", columns=("status",))
 
 
+def predictions_table(results_dir: Path) -> ResultsTable:
+    """Per-sample test predictions of each finished classifier trial's final model: the first written
+    per (experiment, trial_id, sample) counts. Written once per trial, as one part, by the stage's
+    recorder (`orchestrator.record.predictions`); parts are not merged, as a part already holds a
+    trial's whole test split.
+
+    The class probabilities are ONE list column, `probs` (list<float32>, K values, class order of the
+    dataset), not `prob_<k>` columns: stages and experiments differ in K (2 to 100 classes) and the
+    reader unifies columns by name, so `prob_<k>` columns would give every 2-class row 98 null columns
+    in a read across datasets and a schema that changes with the data; one list column has one type
+    everywhere. It reads as well: pyarrow `pc.list_element(probs, k)` or
+    `probs.flatten().to_numpy().reshape(n, K)` (no copy), DuckDB `probs[k + 1]` (1-based),
+    `list_max(probs)`, `unnest(probs)`; a pandas read gives one numpy array per row."""
+    return ResultsTable(Path(results_dir) / "predictions", "predictions", key=PREDICTION_KEY, keep="first")
+
+
 def read_table(workdir: WorkDir | str | os.PathLike, table: str, experiment: str | None = None,
                invocation: str | None = None, stage: str | None = None) -> pd.DataFrame:
-    """Every row of the `epochs` or `trials` table of a work directory (or of one experiment,
-    invocation or stage), one per key, columns unified across stages by name; safe to call while a
+    """Every row of the `epochs`, `trials` or `predictions` table of a work directory (or of one
+    experiment, invocation or stage), one per key, columns unified across stages by name; safe to call while a
     run writes. The frame always has the key columns, `invocation`, `stage` (and the trials'
     `status`), also when it has no rows. Parts that cannot be read are skipped with a warning and
     listed in `frame.attrs["damaged"]`.
@@ -48,7 +66,7 @@ def read_table(workdir: WorkDir | str | os.PathLike, table: str, experiment: str
     if table not in TABLES:
         raise ValueError(f"unknown results table {table!r}; valid: {', '.join(TABLES)}")
     root = workdir if isinstance(workdir, WorkDir) else WorkDir.at(workdir)
-    store = epochs_table(root.results) if table == "epochs" else trials_table(root.results)
+    store = {"epochs": epochs_table, "trials": trials_table, "predictions": predictions_table}[table](root.results)
     return store.read(experiment, invocation, stage)
 
 

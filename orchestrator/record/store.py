@@ -13,9 +13,11 @@ conflicting (dictionary) type. Our own reads never discover: they compute the fo
 Rows are keyed (`key`); a read returns one row per key: the first written for the epochs table
 (`keep="first"`: a row recovered from Ray's logs after a crash never duplicates the one recorded
 live), the last written for the trials table (`keep="last"`: a trial's row is updated as it
-runs). Write order is the parts' seq (see `parts`), the legacy single file counting as the oldest.
+runs), the first for the predictions table (a trial's rows are written once, `insert_table`).
+Write order is the parts' seq (see `parts`), the legacy single file counting as the oldest.
 Schemas differ between parts (stages report different metrics) and are unified by column name
-(`arrow_rows`). Compaction keeps the number of parts small (`compaction`).
+(`arrow_rows`). Compaction keeps the number of parts small (`compaction`); the predictions table's
+parts, one per trial and each a whole test split, are left as written.
 
 Several processes may write one table (two invocations at once, or a `resume` beside a `report`):
 each partition has its own lock, a part appears by an atomic rename, and no write rewrites another
@@ -50,7 +52,7 @@ def segment(value: str) -> str:
 
 
 class ResultsTable:
-    """One table of the store (`results/epochs`, `results/trials`)."""
+    """One table of the store (`results/epochs`, `results/trials`, `results/predictions`)."""
 
     def __init__(self, root: Path, name: str, key: tuple[str, ...], keep: str, columns: Sequence[str] = ()) -> None:
         if keep not in ("first", "last"):
@@ -178,6 +180,7 @@ class PartitionWriter:
         self._keys: set[tuple] | None = None
         self._stored_before: frozenset[tuple] = frozenset()
         self._values_before: dict[str, frozenset] = {}
+        self._values: dict[str, set] = {}
 
     def insert(self, rows: Iterable[dict[str, Any]]) -> int:
         """Write the rows whose key is new; returns how many that was."""
@@ -205,6 +208,35 @@ class PartitionWriter:
             index = self.table.key.index(column)
             self._values_before[column] = frozenset(key[index] for key in self._stored_before)
         return self._values_before[column]
+
+    def values(self, column: str) -> frozenset:
+        """The values of `column` among the partition's rows, this writer's `insert_table` writes
+        included. Reads that one column of each part, once per writer, not every key: a predictions
+        partition holds a row per trial and test sample, its trial_ids are few."""
+        with locked(self.directory):
+            return frozenset(self._known_values(column))
+
+    def insert_table(self, table: pa.Table, group: str) -> int:
+        """Write the rows of `table` whose `group` value (e.g. trial_id) the partition holds no row of,
+        as one part, and return how many that was: a group's rows are written together and once. The
+        Arrow table is stored as typed (a list column stays a list, not JSON text as `insert` makes it);
+        it gets the partition columns if it lacks them. The part is not merged with others while the
+        stage runs (tiered compaction would rewrite whole groups in Tune's loop): one part per group."""
+        for column, value in self.identity.items():
+            if column not in table.column_names:
+                table = table.append_column(column, pa.array([value] * table.num_rows, pa.string()))
+        if table.num_rows == 0:
+            return 0
+        with locked(self.directory):
+            known = self._known_values(group)
+            stored = pa.array(sorted(known), table.column(group).type)
+            table = table.filter(pc.invert(pc.is_in(table.column(group), value_set=stored)))
+            if table.num_rows == 0:
+                return 0
+            parts = list_parts(self.directory, last=1)
+            write_part(self.directory, table, next_seq(parts), level=0)
+            known.update(table.column(group).unique().to_pylist())
+        return table.num_rows
 
     def compact(self, full: bool = False) -> None:
         """Merge what tiered compaction has due, or (`full`) every part into one: when the stage ends."""
@@ -242,6 +274,21 @@ class PartitionWriter:
 
     def _key(self, row: Mapping[str, Any]) -> tuple:
         return tuple(row.get(column) for column in self.table.key)
+
+    def _known_values(self, column: str) -> set:
+        """The partition's values of `column`, read once per writer (call with the partition locked).
+        Unreadable parts are set aside, as `_known_keys` does: their rows count as missing."""
+        if column in self._values:
+            return self._values[column]
+        values: set = set()
+        for part in list_parts(self.directory):
+            table = read_part(part, columns=[column], warn=False)
+            if table is None:
+                set_aside(part)
+            elif column in table.column_names:
+                values.update(v for v in table.column(column).unique().to_pylist() if v is not None)
+        self._values[column] = values
+        return values
 
     def _known_keys(self) -> set[tuple]:
         """The partition's keys, read once per writer (call with the partition locked). Unreadable parts

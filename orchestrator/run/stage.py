@@ -8,6 +8,7 @@ from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 
 from orchestrator.plan.expand import StagePlan, planned_epochs
+from orchestrator.plan.trainables import get_trainable
 from orchestrator.record.callback import TrialRecorder
 from orchestrator.record.invocation import Invocation
 from orchestrator.record.results import trial_name
@@ -60,7 +61,8 @@ def run_stage(plan: StagePlan, invocation: Invocation, datasets: dict[str, Any],
     recorder = TrialRecorder(plan.experiment, invocation.invocation, plan.stage, str(workdir.root),
                              invocation.tracking_uri, invocation.parent_run_id, stage_path=str(stage_path),
                              datasets={name: card for name, card in (cards or {}).items() if name in plan.datasets()},
-                             selection=(plan.metric, plan.mode))
+                             selection=(plan.metric, plan.mode),
+                             predictions=get_trainable(plan.trainable).predictions)
     console = ConsoleProgress(plan.stage, plan.num_trials, max(planned_epochs(c) for c in plan.trial_configs),
                               plan.metric, plan.mode, tuple(plan.space))
     tuner = tune.Tuner(
@@ -76,6 +78,8 @@ def run_stage(plan: StagePlan, invocation: Invocation, datasets: dict[str, Any],
             name=plan.stage,
             storage_path=str(stage_path.parent),
             failure_config=tune.FailureConfig(max_failures=options.max_failures),
+            # The newest two per trial (no score attribute: by recency), so the final one, the trial's
+            # final model (state.pt) and predictions.npz, is never removed (README: final models).
             checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
             callbacks=[recorder, console],
             verbose=2 if options.verbose else 0,  # Tune's own tables only when asked for

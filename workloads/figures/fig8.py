@@ -3,14 +3,18 @@ images ζ-mixup classifies correctly and ERM and mixup do not (Table 6 models: I
 derm7pt-clinical ResNet-18).
 
 It reads what a finished zeta-table6 run leaves behind, below `source` (a work directory or one
-invocation's folder): every final checkpoint folder holding `predictions.npz` beside `state.pt`
-(`workloads.predictions`, written by the classify trainable). For the trial's dataset, arch and seed it
-takes the models of variants `erm`, `mixup` and `zeta-<γ>` for each of `zeta_gammas` (the labels of
-search_spaces.methods); where several runs left one (a work directory with several invocations) the
-latest file wins. `source=train` instead trains those models here first, one after the other, with
-the classifier keys given (the recipe's; `models_epochs` epochs) and writes them in the same layout
-under `{artifacts_dir}/fig8/<dataset>-<arch>/models/<variant>/`: what `--smoke` does, where no
-zeta-table6 run exists.
+invocation's folder): each model's per-sample test predictions from the run's `predictions` table
+(the results store, read by `workloads.predictions_table`), and the model itself from the final
+checkpoint folder its rows name (`state.pt`, whose config says how it trained); for a variant the
+table lacks (a run recorded before it existed), the final checkpoint folders holding `predictions.npz`
+beside `state.pt` (`workloads.predictions`, written by the classify trainable). For the trial's
+dataset, arch and seed it takes the models of variants `erm`, `mixup` and `zeta-<γ>` for each of
+`zeta_gammas` (the labels of search_spaces.methods); where several runs left one (a work directory
+with several invocations) the latest written wins. `source=train` instead trains those models here
+first, one after the other, with the classifier keys given (the recipe's; `models_epochs` epochs) and
+writes them as a final checkpoint does (state.pt + predictions.npz) under
+`{artifacts_dir}/fig8/<dataset>-<arch>/models/<variant>/`: what `--smoke` does, where no zeta-table6
+run exists.
 
 Then (`workloads.analysis.neighbourhoods`): the test images ERM and mixup misclassify and every ζ
 model gets right (the paper's selection); the training split (`synth_samples` images of it, or all)
@@ -26,7 +30,7 @@ Writes into `{artifacts_dir}/fig8/<dataset>-<arch>/`: `selected.png` (the select
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping, Optional
 
 import numpy as np
@@ -38,7 +42,8 @@ from workloads.analysis.batch_mixing import MixSpec, mix_dataset, one_hot_np
 from workloads.analysis.plots_neighbourhoods import plot_fig8
 from workloads.figures.base import FigureConfig, Summary, check_gammas, fmt, write_csv
 from workloads.figures.table9 import check_source
-from workloads.predictions import Predictions, find_predictions
+from workloads.predictions import PREDICTIONS_FILE, Predictions, find_predictions
+from workloads.predictions_table import read_table_predictions
 from workloads.trainable import Report
 from workloads.validate import check_float, check_int
 
@@ -153,8 +158,8 @@ def train_models(cfg: Fig8Config, data: Any) -> None:
         save_predictions(directory, trainer)
 
 
-def select_models(found: list[Predictions], cfg: Fig8Config) -> dict[str, Predictions]:
-    """variant -> its Predictions for the trial's dataset, arch and seed (the latest where several)."""
+def latest_models(found: list[Predictions], cfg: Fig8Config) -> dict[str, Predictions]:
+    """variant -> the last of `found` (oldest first) for the trial's dataset, arch and seed."""
     chosen: dict[str, Predictions] = {}
     for p in found:
         c = p.config
@@ -162,17 +167,41 @@ def select_models(found: list[Predictions], cfg: Fig8Config) -> dict[str, Predic
             continue
         v = c.get("variant") or c.get("method")
         if v in cfg.variants:
-            old = chosen.get(v)
-            if old is None or (p.directory / "predictions.npz").stat().st_mtime >= (
-                    old.directory / "predictions.npz").stat().st_mtime:
-                chosen[v] = p
+            chosen[v] = p
+    return chosen
+
+
+def with_model_config(p: Predictions) -> Predictions:
+    """Predictions read from the table, with the whole config their model trained with (its state.pt)."""
+    from workloads.checkpoint import load_checkpoint
+
+    config = load_checkpoint(p.directory, map_location="cpu").get("config")
+    if not config or any(config.get(k) != p.config.get(k) for k in ("dataset", "arch", "seed")):
+        raise ValueError(f"the model in {p.directory} is not the {p.config.get('dataset')} / {p.config.get('arch')} / "
+                         f"seed {p.config.get('seed')} one its predictions rows name (or its state.pt has no config)")
+    return replace(p, config={**p.config, **config})
+
+
+def select_models(root: Any, cfg: Fig8Config) -> tuple[dict[str, Predictions], dict[str, str]]:
+    """(variant -> its Predictions, variant -> where they were read) for the trial's dataset, arch and seed:
+    from the predictions table below `root` first, from predictions.npz files for what it lacks."""
+    found = read_table_predictions(root, {"dataset": cfg.dataset, "arch": cfg.arch, "seed": cfg.seed})
+    chosen = {v: with_model_config(p) for v, p in latest_models(found, cfg).items()}
+    origin = dict.fromkeys(chosen, "predictions table")
+    if any(v not in chosen for v in cfg.variants):  # file times order the files: the newest wins
+        files = sorted(find_predictions(root), key=lambda p: (p.directory / PREDICTIONS_FILE).stat().st_mtime)
+        for v, p in latest_models(files, cfg).items():
+            if v not in chosen:
+                chosen[v], origin[v] = p, PREDICTIONS_FILE
+        found += files
     missing = [v for v in cfg.variants if v not in chosen]
     if missing:
         have = sorted({f"{p.config.get('dataset')}/{p.config.get('arch')}/{p.config.get('variant')}/"
                        f"s{p.config.get('seed')}" for p in found})
         raise ValueError(f"source has no finished model for {cfg.dataset} / {cfg.arch} / seed {cfg.seed} of variant(s) "
-                         f"{', '.join(missing)} (with predictions.npz beside state.pt); found: {', '.join(have) or 'none'}")
-    return chosen
+                         f"{', '.join(missing)} (neither predictions table rows nor predictions.npz beside state.pt); "
+                         f"found: {', '.join(have) or 'none'}")
+    return {v: chosen[v] for v in cfg.variants}, origin
 
 
 def load_model(p: Predictions, data: Any, device: torch.device) -> torch.nn.Module:
@@ -272,7 +301,7 @@ def train(config: Mapping[str, Any], report: Report, checkpoint: Optional[str] =
     if cfg.source == TRAIN:
         train_models(cfg, data)
     root = out / "models" if cfg.source == TRAIN else cfg.source
-    models = select_models(list(find_predictions(root)), cfg)
+    models, origin = select_models(root, cfg)
     first = models["mixup"]
     labels_seen = first.label
     preds = {v: p.predicted for v, p in models.items()}
@@ -339,7 +368,9 @@ def train(config: Mapping[str, Any], report: Report, checkpoint: Optional[str] =
     summary.choices += [
         "models: " + ("trained here (source=train), " + f"{cfg.models_epochs} epochs each" if cfg.source == TRAIN
                       else f"read from {cfg.source}") + f"; {cfg.dataset} / {cfg.arch} / seed {cfg.seed}, variants "
-        + ", ".join(cfg.variants),
+        + ", ".join(cfg.variants) + "; per-sample test predictions from "
+        + "; ".join(f"the {where} ({', '.join(v for v in cfg.variants if origin[v] == where)})"
+                    for where in dict.fromkeys(origin.values())),
         f"selection: test images that erm and mixup misclassify and {', '.join(zeta)} all classify correctly: "
         f"{len(selected)} of {len(labels_seen)}",
         f"synthesised samples: the training split ({'all' if not cfg.synth_samples else f'at most {cfg.synth_samples}'}"

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -49,6 +50,19 @@ def test_demo_smoke_parquet_mlflow_and_report_agree(tmp_path):
     assert len(epochs) == SMOKE_TRIALS * 2  # --smoke: 2 epochs each, every (trial, epoch) once
     assert not epochs.duplicated(["trial_id", "epoch"]).any()
     assert {"gamma", "weight_decay", "lr", "seed", "test_acc", "val_loss", "train_loss"} <= set(epochs.columns)
+    # Every finished classifier trial: one predictions row per test sample it was scored on, agreeing with
+    # the test confusion matrix it reported, and the final model beside them in Tune's last checkpoint.
+    predictions = read(workdir, "predictions")
+    assert set(predictions["trial_id"]) == set(trials["trial_id"])
+    for row in trials.itertuples():
+        mine = predictions[predictions["trial_id"] == row.trial_id]
+        reported = json.loads(row.test_confusion)  # 10 x 10, row = true class
+        assert sorted(mine["sample"]) == list(range(sum(map(sum, reported)))) and (mine["variant"] == row.variant).all()
+        confusion = pd.crosstab(mine["label"], mine["predicted"]).reindex(index=range(10), columns=range(10),
+                                                                          fill_value=0)
+        assert confusion.values.tolist() == reported
+        (folder,) = set(mine["checkpoint"])
+        assert (workdir / folder / "state.pt").is_file() and (workdir / folder / "predictions.npz").is_file()
 
     client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
     parents, children = child_runs(client, "demo")
@@ -143,6 +157,11 @@ def test_a_killed_driver_resumes_without_rerunning_or_duplicating(tmp_path):
     done_epochs = epochs[epochs["trial_id"].isin(trials["trial_id"])]
     assert len(done_epochs) == SMOKE_TRIALS * epochs_per_trial
     assert not epochs.duplicated(["trial_id", "epoch"]).any()
+    # Predictions of every finished trial, stored once: the parts hold no row twice across the two drivers.
+    predictions = read(workdir, "predictions")
+    assert set(predictions["trial_id"]) == set(trials["trial_id"])
+    stored = sum(pq.read_metadata(f).num_rows for f in (workdir / "results" / "predictions").rglob("part-*.parquet"))
+    assert stored == len(predictions)
     lines = result_lines(workdir)
     for trial_id in finished_before["trial_id"]:  # finished trials were not run again
         assert lines[trial_id] == epochs_per_trial
