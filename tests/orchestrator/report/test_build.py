@@ -241,7 +241,7 @@ def test_table6_every_metric_per_dataset_and_arch_with_published_fractions_as_pe
 
 def test_unknown_experiment_is_a_value_error_naming_the_choices(tmp_path):
     with pytest.raises(ValueError, match="valid choices: .*zeta-table4"):
-        build_report("zeta-table9", WorkDir.at(tmp_path))
+        build_report("zeta-table99", WorkDir.at(tmp_path))
 
 
 def test_a_report_read_from_a_damaged_store_says_so_and_names_the_part(tmp_path):
