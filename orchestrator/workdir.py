@@ -46,6 +46,20 @@ class WorkDir:
     def reports(self) -> Path:
         return self.root / "reports"
 
+    def experiment_reports(self, experiment: str) -> Path:
+        """An experiment's reports: a folder per invocation, `latest` and the pages that open it
+        (`orchestrator.report.publish`)."""
+        return self.reports / experiment
+
+    def report(self, experiment: str, folder: str) -> Path:
+        """One invocation's report (report.md, index.html, tables, figures); `folder` as
+        `orchestrator.report.publish.report_folder_name` gives it."""
+        return self.reports / experiment / folder
+
+    def latest_report_link(self, experiment: str) -> Path:
+        """A relative symlink to the folder of the experiment's latest report (where symlinks exist)."""
+        return self.reports / experiment / "latest"
+
     @property
     def cache(self) -> Path:
         return self.root / "cache"

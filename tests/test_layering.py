@@ -142,4 +142,4 @@ def test_a_report_needs_no_ray(tmp_path):
             f"sys.exit(main(['report', 'demo', '--workdir', {str(tmp_path / 'runs')!r}]))\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "demo" in done.stdout and (tmp_path / "runs" / "reports" / "demo" / "report.md").is_file()
+    assert "demo" in done.stdout and (tmp_path / "runs" / "reports" / "demo" / "no-invocation" / "report.md").is_file()

@@ -7,7 +7,7 @@
 Per image: c ~ Uniform{1..K}, l ~ Dirichlet(a_dominant at c, a_other elsewhere), z ~ N(0, I),
 x = G(z, l). The generator is a `gan-train` checkpoint (a directory with state.pt, e.g.
 WORKDIR/artifacts/gemix-table1/<invocation>/generator) or "module:callable" (see
-workloads.gan.sample). DIR receives images.npy (N, H, W, C uint8), soft_labels.npy (N, K float32)
+workloads.gan.sample): importing that module runs its code, which `--help` says. DIR receives images.npy (N, H, W, C uint8), soft_labels.npy (N, K float32)
 and meta.json (generator sha256, seed, parameters), usable as a training source. The same seed and
 batch size give the same set. Bad input raises ValueError (the CLI prints one line, exit 2).
 """
@@ -26,9 +26,15 @@ def add_gemix_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     """Add `gemix` (subcommand `sample`) to a `mixbench` subparsers object."""
     gemix = subparsers.add_parser("gemix", help="GeMix: sample a training set from a conditional generator")
     commands = gemix.add_subparsers(dest="gemix_command", required=True)
-    sample = commands.add_parser("sample", help="N images with Dirichlet soft labels (Algorithm 1) into a set folder")
+    sample = commands.add_parser(
+        "sample", help="N images with Dirichlet soft labels (Algorithm 1) into a set folder",
+        description="GeMix's Algorithm 1: N images from a conditional generator fed Dirichlet soft labels, "
+                    "written with their labels to a set folder. A module:callable generator IMPORTS THAT MODULE, "
+                    "WHICH RUNS ITS CODE with your permissions (and calls the callable): name only code you trust. "
+                    "A checkpoint is read as tensors only (weights_only), never run.")
     sample.add_argument("--generator", required=True, metavar="CKPT_OR_MODULE:CALLABLE",
-                        help="a gan-train checkpoint directory (or its state.pt), or module:callable")
+                        help="a gan-train checkpoint directory (or its state.pt), or module:callable "
+                             "(importing the module runs its code: only code you trust)")
     sample.add_argument("--n", type=int, required=True, help="number of images")
     sample.add_argument("--out", required=True, help="folder to write the set to")
     sample.add_argument("--a-dominant", type=float, default=2.0, help="Dirichlet concentration of the dominant class")

@@ -71,6 +71,8 @@ def build_parser() -> Parser:
 
     report = commands.add_parser("report", help="tables and plots from the Parquet results")
     report.add_argument("name")
+    report.add_argument("--invocation", metavar="ID",
+                        help="which run of NAME (default: the latest); written to WORKDIR/reports/NAME/ID/")
     report.add_argument("--compare", nargs=2, metavar=("WORKDIR_A", "WORKDIR_B"),
                         help="put two runs of NAME side by side (written under WORKDIR_B/reports/NAME)")
     add_workdir(report)
@@ -180,23 +182,30 @@ def print_summary(summary: Any) -> None:
     print(f"  parquet   {summary.workdir.epochs}  {summary.workdir.trials}")
     print(f"  mlflow    {summary.tracking_uri}  (parent run {summary.parent_run_id})")
     print(f"  ray       {summary.workdir.invocation(summary.experiment, summary.invocation)}")
-    for path in summary.outputs:
-        print(f"  report    {path}")
+    print(f"  report    {summary.report_dir}/  (this invocation's: index.html, report.md, tables, figures)")
+    print(f"  latest    {summary.workdir.experiment_reports(summary.experiment)}/index.html  (opens the newest "
+          f"invocation's report)")
+    print(f"  reports   {summary.workdir.reports / 'index.html'}  (every experiment and invocation)")
     print(f"\nOpen the MLflow UI: mixbench ui --workdir {summary.workdir.root}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     if args.compare:
+        if args.invocation:
+            raise UsageError("mixbench report: --compare compares the latest invocations; drop --invocation")
         from orchestrator.report.compare import compare_report
 
         report = compare_report(args.compare[0], args.compare[1], args.name)
     else:
         from orchestrator.report.build import build_report
 
-        report = build_report(args.name, WorkDir.at(args.workdir))
+        report = build_report(args.name, WorkDir.at(args.workdir), args.invocation)
     print(report.markdown)
     for path in report.files:
         print(f"  {path}")
+    if not args.compare:
+        print(f"report of {'invocation ' + report.invocation if report.invocation else 'no invocation yet'}: "
+              f"{report.directory}/")
     return 0
 
 

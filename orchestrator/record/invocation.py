@@ -117,6 +117,16 @@ def saved_options(workdir: WorkDir, experiment: str, invocation: str | None) -> 
     return record.options if record else RunOptions()
 
 
+def known_invocations(workdir: WorkDir, experiment: str) -> list[str]:
+    """Every invocation of `experiment` in the work directory (a saved record, or rows in the results
+    store), oldest id first."""
+    try:
+        recorded = {p.parent.name for p in (workdir.ray / experiment).glob("*/mixbench.json")}
+    except OSError:
+        recorded = set()
+    return sorted(recorded | set(trials_table(workdir.results).invocations(experiment)))
+
+
 def new_invocation_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
 

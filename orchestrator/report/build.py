@@ -2,25 +2,28 @@
 
 Works on a finished, running or interrupted experiment: cells are laid out as planned, a cell with
 fewer finished seeds than planned shows "(n/expected)", one with none "missing" (or "running").
-Outputs go to WORKDIR/reports/NAME/ (report.md, index.html, per table .md/.html/.tex, figures as
-.html + .png); WORKDIR/reports/index.html is rewritten to link every report.
+Each invocation's report goes to WORKDIR/reports/NAME/<invocation>/ (report.md, index.html, per table
+.md/.html/.tex, figures as .html + .png), published whole; WORKDIR/reports/NAME/ leads to the latest
+one and WORKDIR/reports/index.html to every one (`orchestrator.report.publish`).
 """
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
-from orchestrator.record.invocation import RunOptions, chosen_invocation, saved_invocation
+from orchestrator.record.invocation import RunOptions, chosen_invocation, known_invocations, saved_invocation
 from orchestrator.record.results import damaged_parts, higher_is_better, invocation_trials
 from orchestrator.record.status import ERROR, LOST, RUNNING, TERMINATED
 from orchestrator.report.figures import gamma_figure, paired_figure, sweep_figure
 from orchestrator.report.doc import Doc
-from orchestrator.report.index import write_index, write_summary
+from orchestrator.report.index import write_index, write_latest, write_summary
 from orchestrator.report.layout import ReportStage, report_stages
+from orchestrator.report.publish import NO_INVOCATION, adopt_legacy, publish, report_folder_name, retire, staging_folder
 from orchestrator.report.render import write_table
 from orchestrator.report.sections import SectionContext, run_sections
 from orchestrator.report.results_tabular import methods_tabular, tabular
@@ -36,9 +39,10 @@ MAX_LISTED = 20  # missing cells / failed trials listed by name in the report
 @dataclass
 class Report:
     experiment: str
-    directory: Path
+    directory: Path  # the report's folder: reports/NAME/<invocation>/ (a comparison's: reports/NAME/)
     markdown: str
     files: list[Path] = field(default_factory=list)
+    invocation: str | None = None
 
 
 def load_trials(workdir: WorkDir, experiment: str, invocation: str | None) -> tuple[pd.DataFrame, str | None]:
@@ -204,16 +208,41 @@ def _store_notes(doc: Doc, workdir: WorkDir, name: str, invocation: str | None) 
 
 
 def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> Report:
-    """Write every table and figure of experiment `name` (its latest invocation unless given) and
-    refresh the work directory's index. Raises ValueError for an unknown experiment name."""
+    """Write every table and figure of experiment `name`'s `invocation` (default: its latest) into
+    WORKDIR/reports/NAME/<invocation>/, published whole (`orchestrator.report.publish`), then point
+    reports/NAME/ at the latest report and refresh the work directory's index. Raises ValueError for an
+    unknown experiment name or an invocation the work directory does not know."""
     experiment = get_experiment(name)
+    if invocation is not None and invocation not in (known := known_invocations(workdir, name)):
+        raise ValueError(f"no invocation {invocation!r} of {name!r} in {workdir.root}; known: "
+                         f"{', '.join(known) or 'none (run it first)'}")
     trials, invocation = load_trials(workdir, name, invocation)
+    folder = report_folder_name(invocation)
+    experiment_dir = workdir.experiment_reports(name)
+    adopt_legacy(experiment_dir)
+    staged = staging_folder(experiment_dir, folder)
+    final = workdir.report(name, folder)
+    try:
+        markdown, files = _write_report(experiment, workdir, trials, invocation, staged)
+        publish(staged, final)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    files = [final / p.relative_to(staged) if p.is_relative_to(staged) else p for p in files]
+    pointers = write_latest(workdir, name)
+    if folder != NO_INVOCATION and (experiment_dir / NO_INVOCATION).is_dir():
+        retire(experiment_dir / NO_INVOCATION)  # the report of a run not started yet is superseded
+    return Report(name, final, markdown, [*files, *pointers, write_index(workdir)], invocation)
+
+
+def _write_report(experiment: Experiment, workdir: WorkDir, trials: pd.DataFrame, invocation: str | None,
+                  directory: Path) -> tuple[str, list[Path]]:
+    """Write the report of `invocation` into `directory`; returns its Markdown and every file written."""
+    name = experiment.name
     record = saved_invocation(workdir, name, invocation)
     options = record.options if record else RunOptions()
     smoke = options.smoke
     stages = report_stages(experiment, smoke, options.sets)
-    directory = workdir.reports / name
-    directory.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     doc = Doc(name)
     if record and record.standins:
@@ -270,5 +299,6 @@ def build_report(name: str, workdir: WorkDir, invocation: str | None = None) -> 
     summary = write_summary(directory, {"experiment": name, "description": experiment.description,
                                         "invocation": invocation, "progress": "; ".join(progress)})
     index = directory / "index.html"
-    index.write_text(doc.html([report_md, *files]))
-    return Report(name, directory, markdown, [report_md, index, *files, summary, write_index(workdir)])
+    index.write_text(doc.html([report_md, *files], links=(("../../index.html", "all reports"),
+                                                          ("../index.html", f"latest report of {name}"))))
+    return markdown, [report_md, index, *files, summary]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from orchestrator.report.render import Tabular, to_html, to_markdown
 
@@ -54,8 +55,9 @@ class Doc:
     def markdown(self) -> str:
         return "\n".join([f"# {self.title}", "", *self.md]).rstrip() + "\n"
 
-    def html(self, files: list[Path] = ()) -> str:
+    def html(self, files: list[Path] = (), links: Sequence[tuple[str, str]] = (("../index.html", "all reports"),)) -> str:
+        """The page; `links`: (relative href, text) shown above the title."""
         listed = "".join(f"<li><a href=\"{html.escape(p.name)}\">{html.escape(p.name)}</a></li>" for p in files)
-        back = "<p><a href=\"../index.html\">all reports</a></p>"
+        back = "<p>" + " · ".join(f"<a href=\"{html.escape(href)}\">{html.escape(text)}</a>" for href, text in links) + "</p>"
         return page(self.title, f"{back}<h1>{html.escape(self.title)}</h1>{''.join(self.parts)}"
                                 f"<h2>Files</h2><ul>{listed}</ul>")

@@ -36,7 +36,7 @@ class RunSummary:
     parent_run_id: str
     trials: int
     errored: int
-    report_dir: Path | None = None
+    report_dir: Path | None = None  # this invocation's report: WORKDIR/reports/NAME/<invocation>/
     outputs: list[Path] = field(default_factory=list)
 
 

@@ -140,3 +140,13 @@ def test_bad_generators_and_folders(checkpoint, tmp_path, monkeypatch):
         sample(tmp_path / "full", checkpoint, "--n", "2")
     sample(tmp_path / "full", checkpoint, "--n", "2", "--overwrite")
     assert is_set(tmp_path / "full") and (tmp_path / "full" / "other.txt").read_text() == "keep me"
+
+
+def test_help_says_a_module_callable_runs_that_modules_code(tmp_path):
+    from tests.orchestrator.conftest import mixbench
+
+    done = mixbench("gemix", "sample", "--help", cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())  # argparse wraps lines
+    assert "IMPORTS THAT MODULE, WHICH RUNS ITS CODE" in text and "only code you trust" in text
+    assert "importing the module runs its code" in text

@@ -27,6 +27,8 @@ from tests.orchestrator.conftest import mixbench
     (["plan", "demo", "--set", "lr=0"], "lr must be a number in (0.0, inf)"),
     (["plan", "nope"], "unknown experiment 'nope'; valid choices:"),
     (["report", "demo", "--compare", "/nonexistent/a", "/nonexistent/b"], "nonexistent"),
+    (["report", "demo", "--invocation", "nope"], "no invocation 'nope' of 'demo'"),
+    (["report", "demo", "--invocation", "x", "--compare", "a", "b"], "drop --invocation"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_bad_input_is_one_line_naming_the_problem_with_exit_code_2(tmp_path, args, needle):
@@ -128,3 +130,25 @@ def test_train_reads_the_data_root_from_MIXBENCH_DATA(tmp_path):
                     timeout=120, env={"MIXBENCH_DATA": str(tmp_path / "nowhere")})
     assert done.returncode == 2
     assert str(tmp_path / "nowhere") in done.stderr  # the missing path expected is named
+
+
+def test_run_summary_names_this_invocations_report_and_the_latest(tmp_path, capsys):
+    """What `mixbench run` prints at its end (the runner's RunSummary after build_report)."""
+    import numpy as np
+
+    from orchestrator.cli.main import print_summary
+    from orchestrator.report.build import build_report
+    from orchestrator.run.runner import RunSummary
+    from orchestrator.workdir import WorkDir
+    from tests.orchestrator.fakes import grid_rows, write_trials
+
+    workdir = WorkDir.at(tmp_path / "runs")
+    write_trials(workdir, "demo", grid_rows("grid", [("digits", "small_cnn", "erm")], [0], {"erm": 0.9},
+                                            np.random.default_rng(0)), invocation="20260101-000000-1")
+    report = build_report("demo", workdir, invocation="20260101-000000-1")
+    print_summary(RunSummary("demo", "20260101-000000-1", workdir, workdir.default_tracking_uri(), "run-id", 1, 0,
+                             report.directory, report.files))
+    out = capsys.readouterr().out
+    assert out.startswith(report.markdown)
+    assert f"  report    {workdir.reports}/demo/20260101-000000-1/  (this invocation's" in out
+    assert f"  latest    {workdir.reports}/demo/index.html" in out

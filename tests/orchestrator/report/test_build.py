@@ -141,7 +141,7 @@ def test_table4_marks_incomplete_running_missing_and_failed(table4):
 
 def test_report_files_are_in_its_directory_and_the_index_links_them(table4):
     workdir, _, report = table4
-    assert report.directory == workdir.reports / "zeta-table4"
+    assert report.directory == workdir.reports / "zeta-table4" / "inv-1"  # fakes.write_trials' invocation
     for suffix in ("md", "html", "tex"):
         assert (report.directory / f"table4-test_err.{suffix}") in report.files
     for path in report.files:
@@ -215,8 +215,8 @@ def test_demo_grid_and_sweep_and_index_of_every_report(tmp_path):
     for name in ("demo", "zeta-table7"):
         assert f'href="{name}/index.html"' in index
     assert "grid 5/5 cells; sweep 5/16 trials" in index and "table7 0/30 cells" in index
-    assert 'href="../index.html"' in (report.directory / "index.html").read_text()
-    for page in (workdir.reports / "index.html", report.directory / "index.html"):
+    assert 'href="../../index.html"' in (report.directory / "index.html").read_text()  # reports/index.html
+    for page in (workdir.reports / "index.html", report.directory / "index.html", report.directory.parent / "index.html"):
         for target in re.findall(r'(?:href|src)="([^"]+)"', page.read_text()):
             assert not target.startswith(("http:", "https:", "/")) and (page.parent / target).exists(), target
 

@@ -67,6 +67,6 @@ def test_the_protocol_is_at_the_top_and_the_remaining_deviations_under_table_1(t
     assert "bilinear instead of FIR" in notes and "no path-length regularization" in notes
     assert "Cells are the final" not in notes  # the tables report the best-validation epoch, as the authors
     assert "at each trial's best-validation-accuracy epoch" in markdown[:table_start]
-    directory = tmp_path / "runs" / "reports" / "gemix-table1"
+    directory = tmp_path / "runs" / "reports" / "gemix-table1" / "latest"  # fakes.write_trials: invocation inv-1
     for suffix in ("md", "html", "tex"):
         assert "no style mixing regularization" in (directory / f"classify-table.{suffix}").read_text(), suffix

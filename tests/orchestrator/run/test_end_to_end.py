@@ -79,15 +79,19 @@ def test_demo_smoke_parquet_mlflow_and_report_agree(tmp_path):
         mine = epochs[epochs["trial_id"] == row.trial_id].set_index("epoch")["test_acc"]
         assert {m.step: m.value for m in history} == pytest.approx(mine.to_dict())
 
-    report = (workdir / "reports" / "demo" / "report.md").read_text()
+    invocation = trials["invocation"].iloc[0]
+    folder = workdir / "reports" / "demo" / invocation  # this run's report, and the latest
+    assert os.readlink(workdir / "reports" / "demo" / "latest") == invocation
+    report = (folder / "report.md").read_text()
     for variant in GRID_VARIANTS:  # one seed under --smoke: the cell is that trial's final accuracy
         value = trials.loc[(trials["stage"] == "grid") & (trials["variant"] == variant), "test_acc"].item()
         assert f"{value * 100:.2f}" in report
-    assert (workdir / "reports" / "demo" / "sweep-parallel.html").stat().st_size > 10_000
-    assert (workdir / "reports" / "demo" / "sweep-parallel.png").read_bytes()[:4] == b"\x89PNG"
+    assert (folder / "sweep-parallel.html").stat().st_size > 10_000
+    assert (folder / "sweep-parallel.png").read_bytes()[:4] == b"\x89PNG"
     artifacts = client.list_artifacts(parents[0].info.run_id, "report")
     assert "report/report.md" in {a.path for a in artifacts}
     assert "report.md" in done.stdout and "mixbench ui" in done.stdout
+    assert f"  report    {folder}/  (this invocation's" in done.stdout
     # A quiet console: a line per trial start and end and a few progress lines, no Tune boxes.
     lines = done.stdout.splitlines()
     assert "Configuration for experiment" not in done.stdout and "tensorboard" not in done.stdout.lower()
@@ -195,7 +199,7 @@ def test_a_truncated_epochs_part_is_reported_then_rebuilt_from_rays_logs_on_resu
     assert sorted(after.index) == sorted(before.index)
     assert after["test_acc"].to_dict() == pytest.approx(before["test_acc"].to_dict())
     assert (part.parent / f"_{part.name}.damaged").exists()
-    assert "Damaged results store" not in (workdir / "reports" / "demo" / "report.md").read_text()
+    assert "Damaged results store" not in (workdir / "reports" / "demo" / "latest" / "report.md").read_text()
 
 
 def test_failing_trials_are_recorded_and_the_sweep_goes_on(tmp_path):
@@ -212,4 +216,4 @@ def test_failing_trials_are_recorded_and_the_sweep_goes_on(tmp_path):
     assert {c.info.status for c in children} == {"FAILED"}
     assert all("non-finite" in c.data.tags["mixbench.error"] for c in children)
     assert f"{SMOKE_TRIALS} trials, {SMOKE_TRIALS} failed." in done.stdout
-    assert "missing" in (workdir / "reports" / "demo" / "report.md").read_text()
+    assert "missing" in (workdir / "reports" / "demo" / "latest" / "report.md").read_text()

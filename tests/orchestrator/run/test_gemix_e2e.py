@@ -76,7 +76,7 @@ def test_gemix_table1_smoke_runs_every_stage_on_the_protocol_split(tmp_path):
     assert quality["oracle"]["train_images"] == 3 * SPLIT["train"]  # the classifier's split, not ct-toy's 267
     assert (artifacts / "quality" / "tsne.npz").is_file()
 
-    report = workdir / "reports" / "gemix-table1"
+    report = workdir / "reports" / "gemix-table1" / invocation
     markdown = (report / "report.md").read_text()
     assert "classify: 8 of 8 cells complete" in markdown
     assert markdown.index("from scratch — not comparable with the published numbers") < \

@@ -66,6 +66,7 @@ def test_paper_experiment_runs_in_smoke_mode(name, data_root, local_ray, tmp_pat
     trials = read_table(tmp_path / "runs", "trials")
     assert len(trials) == planned and set(trials["status"]) == {"TERMINATED"}
     assert set(trials["dataset"]) == datasets_of(name)
-    report = (tmp_path / "runs" / "reports" / name / "report.md").read_text()
+    report = (summary.report_dir / "report.md").read_text()
+    assert summary.report_dir == tmp_path / "runs" / "reports" / name / summary.invocation
     assert "missing" not in report
     assert ("Stand-in data" in report) == (name != FABRICATED and reads_files(name))

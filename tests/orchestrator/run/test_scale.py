@@ -43,5 +43,6 @@ def test_table6_expansion_of_300_trials_schedules_in_cell_order(tmp_path):
     experiment = client.get_experiment_by_name("zeta-table6")
     runs = client.search_runs([experiment.experiment_id], max_results=1000)
     assert len(runs) == 301  # the parent and one child per trial
-    report = (workdir.reports / "zeta-table6" / "report.md").read_text()
+    assert summary.report_dir == workdir.report("zeta-table6", invocation.invocation)
+    report = (workdir.latest_report_link("zeta-table6") / "report.md").read_text()
     assert "isic2016" in report and "mednode" in report
