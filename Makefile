@@ -23,6 +23,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/data.py
 	$(PY) benchmarks/trainable.py
 	$(PY) benchmarks/orchestrator.py
+	$(PY) benchmarks/results_store.py
 	$(PY) benchmarks/gan.py
 
 clean:
