@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from orchestrator.record.file_lock import file_lock
 from orchestrator.record.results import trials_table
 from orchestrator.record.status import INVOCATION_RUNNING
 from orchestrator.workdir import WorkDir
@@ -64,11 +65,17 @@ class Invocation:
     standins: list[str] = field(default_factory=list)  # datasets generated because the real ones were missing
 
     def save(self, workdir: WorkDir) -> None:
-        """Write the record (atomically) and mark this invocation the experiment's latest."""
+        """Write the record (atomically) and mark this invocation the experiment's latest unless a newer
+        one is: ids start with their start time, so concurrent invocations agree on the latest whatever
+        order they save in (an older run that ends last does not take the marker back)."""
         path = workdir.invocation_record(self.experiment, self.invocation)
         path.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(path, json.dumps(asdict(self), indent=2))
-        _atomic_write(workdir.latest_marker(self.experiment), self.invocation)
+        marker = workdir.latest_marker(self.experiment)
+        with file_lock(marker.with_name(".latest.lock")):
+            current = latest_id(workdir, self.experiment)
+            if current is None or self.invocation >= current:
+                _atomic_write(marker, self.invocation)
 
     @classmethod
     def load(cls, workdir: WorkDir, experiment: str, invocation: str) -> "Invocation":

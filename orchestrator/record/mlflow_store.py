@@ -23,13 +23,12 @@ ready for every later client.
 """
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote, urlparse
+
+from orchestrator.record.file_lock import file_lock
 
 HTTP_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
@@ -65,19 +64,6 @@ def sqlite_path(tracking_uri: str) -> Path | None:
     if parsed.scheme != "sqlite":
         return None
     return Path(unquote(parsed.path)) if parsed.path else None
-
-
-@contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock on `path` (created if absent), released when the block ends or the
-    process dies."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_store(tracking_uri: str, experiment: str = "NAME", workdir: Path | None = None) -> None:
