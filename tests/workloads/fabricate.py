@@ -150,7 +150,9 @@ def medmnist(name: str, root: Path) -> dict[str, int]:
     return {s: len(arrays[f"{s}_labels"]) for s in ("train", "val", "test")}
 
 
-def isic(name: str, root: Path) -> dict[str, int]:
+def isic(name: str, root: Path, train_per: int = 2) -> dict[str, int]:
+    """ISIC 2016 / 2017 / 2018 as released; 2017 and 2018 with `train_per` training images per class
+    (per column for 2018), e.g. enough for the 100-image montages of Figs. 4-5."""
     rng = np.random.default_rng(RNG_SEED)
     counts = {}
     if name == "isic2016":
@@ -169,7 +171,7 @@ def isic(name: str, root: Path) -> dict[str, int]:
         for split, part in (("train", "Training"), ("val", "Validation"), ("test", "Test_v2")):
             rows = []
             for label, (mel, sk) in enumerate(((0, 0), (1, 0), (0, 1))):
-                for i in range(2):
+                for i in range(train_per if part == "Training" else 2):
                     image_id = f"ISIC_{part}{label}{i}"
                     save_image(root / f"ISIC-2017_{part}_Data" / f"{image_id}.jpg", label, rng)
                     save_image(root / f"ISIC-2017_{part}_Data" / f"{image_id}_superpixels.png", 6, rng)
@@ -177,9 +179,9 @@ def isic(name: str, root: Path) -> dict[str, int]:
             write_csv(root / f"ISIC-2017_{part}_Part3_GroundTruth.csv", rows, ["image_id", "melanoma", "seborrheic_keratosis"])
             counts[split] = len(rows)
         return counts
-    # Training: 2 images per column; Validation (the test split) and Test (not read): 1 per column.
+    # Training: train_per images per column; Validation (the test split) and Test (not read): 1 per column.
     columns = ["MEL", "NV", "BCC", "AKIEC", "BKL", "DF", "VASC"]
-    for part, per in (("Training", 2), ("Validation", 1), ("Test", 1)):
+    for part, per in (("Training", train_per), ("Validation", 1), ("Test", 1)):
         rows = []
         for j, column in enumerate(columns):
             for i in range(per):
@@ -189,7 +191,7 @@ def isic(name: str, root: Path) -> dict[str, int]:
         folder = root / f"ISIC2018_Task3_{part}_GroundTruth"
         write_csv(folder / f"ISIC2018_Task3_{part}_GroundTruth.csv", rows, ["image"] + columns)
     group = [2, 1, 0, 4, 3, 4, 4]  # MEL NV BCC AKIEC BKL DF VASC -> SKIN5
-    return carved_counts(np.repeat(group, 2), len(columns))
+    return carved_counts(np.repeat(group, train_per), len(columns))
 
 
 DERM7PT_DIAGNOSES = ["basal cell carcinoma", "clark nevus", "melanoma (in situ)", "seborrheic keratosis", "lentigo"]
