@@ -45,8 +45,17 @@ class TrialSystemMetrics:
         if self._monitor is not None:
             try:
                 self._monitor.finish()
+                self._last_sample()
             except Exception as exc:  # the metrics are a view; the trial's result stands
                 log.debug("system metrics: %s", exc)
+
+    def _last_sample(self) -> None:
+        """One sample taken as the trial ends: MLflow's loop drops the samples of an unfinished interval,
+        so a trial shorter than the sampling interval would otherwise log none."""
+        monitor = self._monitor
+        monitor.collect_metrics()
+        monitor.publish_metrics(monitor.aggregate_metrics())
+        monitor.mlflow_logger.flush()
 
     def _run(self) -> None:
         try:

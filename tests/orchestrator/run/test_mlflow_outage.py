@@ -26,7 +26,6 @@ from tests.orchestrator.mlflow_server import restartable_mlflow_server  # noqa: 
 pytestmark = pytest.mark.e2e
 
 TRIALS, EPOCHS = 40, 3
-SLOWDOWN_LIMIT = 2.0  # the target is 1.3x; generous for a loaded 2-core machine
 
 
 def noop_plan():
@@ -94,17 +93,22 @@ def test_a_killed_mlflow_server_slows_no_trial_and_sync_rebuilds_every_epoch(tmp
     assert_mlflow_holds_parquet(client, healthy_dir, healthy_id)  # live recording alone, no sync
 
     killed_at: list[int] = []
+    seen_while_down: list[int] = []  # TERMINATED trials in Parquet, read while the server was dead
 
     def kill_mid_sweep(terminated: int) -> None:
         if not killed_at and terminated >= TRIALS // 4:
             killed_at.append(terminated)
             server.kill()
+        elif killed_at:
+            seen_while_down.append(terminated)
 
     outage_s, outage_dir, outage_id = run_noop(tmp_path / "outage", server.url, kill_mid_sweep)
     print(f"\nwall time: healthy {healthy_s:.1f} s, server killed after {killed_at} of {TRIALS} trials "
           f"{outage_s:.1f} s, ratio {outage_s / healthy_s:.2f}")
     assert killed_at and killed_at[0] < TRIALS, "the sweep ended before the server could be killed"
-    assert outage_s <= SLOWDOWN_LIMIT * healthy_s
+    # Trials went on ending, and Parquet recording them, while MLflow was unreachable (the wall-time
+    # ratio above is printed, not asserted: no test asserts on time).
+    assert seen_while_down and max(seen_while_down) > killed_at[0], (killed_at, seen_while_down[-5:])
     trials, epochs = read_table(outage_dir, "trials"), read_table(outage_dir, "epochs")
     assert len(trials) == TRIALS and set(trials["status"]) == {"TERMINATED"}  # Parquet is the record
     assert len(epochs) == TRIALS * EPOCHS

@@ -75,7 +75,7 @@ def test_the_ui_opens_on_the_runs_with_their_datasets(tmp_path, browser):
 def test_system_metrics_reach_a_trials_run(tmp_path):
     """A trial long enough for a few samples gets MLflow's system/ metrics on its run."""
     workdir = tmp_path / "runs"
-    done = mixbench("run", "demo", "--smoke", "--set", "epochs=8", "--max-concurrent", "1",
+    done = mixbench("run", "demo", "--smoke", "--set", "epochs=3", "--max-concurrent", "1",
                     "--workdir", str(workdir), cwd=tmp_path, env={"MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL": "1"})
     assert done.returncode == 0, done.stderr[-3000:]
     client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
