@@ -69,6 +69,10 @@ def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -
               "weights the full run uses", flush=True)
     for line in data.notes:
         print(line, flush=True)
+    if options.storage and experiment.artifacts:
+        print(f"note: --storage holds Ray Tune's state and checkpoints; the files this experiment's stages hand "
+              f"each other stay in {artifacts}, which every node running its trials must reach (a shared "
+              f"--workdir)", flush=True)
     return plans, data
 
 
