@@ -10,7 +10,12 @@ DEFAULT_WORKDIR = "mixbench-runs"
 
 @dataclass(frozen=True)
 class WorkDir:
-    """Paths inside a work directory (absolute: Ray trials run in their own folders)."""
+    """Paths inside a work directory (absolute: Ray trials run in their own folders).
+
+    What is pickled (Ray Tune's state) or recorded (`mixbench.json`, trial configs, Parquet rows) names
+    a place in the work directory by its path relative to the root (the `*_key` methods), resolved
+    against the work directory a command is given: a moved or copied work directory records and
+    resumes into itself."""
 
     root: Path
 
@@ -68,8 +73,9 @@ class WorkDir:
         return f"sqlite:///{self.mlflow_db}"
 
     def invocation(self, experiment: str, invocation: str) -> Path:
-        """One `mixbench run`: its record (`mixbench.json`) and one Tune experiment folder per stage."""
-        return self.ray / experiment / invocation
+        """One `mixbench run`: its record (`mixbench.json`) and one Tune experiment folder per stage
+        (those under `--storage` instead, where it is given)."""
+        return self.root / invocation_key(experiment, invocation)
 
     def invocation_record(self, experiment: str, invocation: str) -> Path:
         return self.invocation(experiment, invocation) / "mixbench.json"
@@ -80,9 +86,29 @@ class WorkDir:
 
     def artifacts(self, experiment: str, invocation: str) -> Path:
         """Where the stages of one invocation hand files to each other (a generator, generated sets)."""
-        return self.root / "artifacts" / experiment / invocation
+        return self.root / artifacts_key(experiment, invocation)
+
+    def resolve(self, key: str | os.PathLike) -> Path:
+        """A workdir-relative key as a path of this work directory (an absolute path is kept)."""
+        return self.root / key
 
     def create(self) -> "WorkDir":
         for path in (self.ray, self.results, self.reports, self.cache, self.mlartifacts):
             path.mkdir(parents=True, exist_ok=True)
         return self
+
+
+def invocation_key(experiment: str, invocation: str) -> str:
+    """The invocation's folder relative to the work directory (and to `--storage`)."""
+    return f"ray/{experiment}/{invocation}"
+
+
+def stage_key(experiment: str, invocation: str, stage: str) -> str:
+    """One stage's Tune experiment folder relative to the work directory or `--storage`."""
+    return f"{invocation_key(experiment, invocation)}/{stage}"
+
+
+def artifacts_key(experiment: str, invocation: str) -> str:
+    """The invocation's artifacts folder relative to the work directory: the `artifacts_dir` value a
+    trial's config carries (the trial resolves it against the work directory it runs for)."""
+    return f"artifacts/{experiment}/{invocation}"

@@ -39,6 +39,9 @@ def build_parser() -> Parser:
     run.add_argument("--set", dest="sets", action="append", metavar="KEY=VALUE", help="override a config value")
     run.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, else a local Ray)")
     run.add_argument("--tracking-uri", help="MLflow tracking URI (default: sqlite:///WORKDIR/mlflow.db)")
+    run.add_argument("--storage", metavar="URI",
+                     help="Ray Tune state and checkpoints on s3://, gs://, hdfs:// or a path every node mounts, for "
+                          "a cluster without a shared work directory (default: WORKDIR/ray)")
     run.add_argument("--cpus-per-trial", type=float, default=1.0)
     run.add_argument("--gpus-per-trial", type=float, default=0.0)
     run.add_argument("--max-concurrent", type=int, default=None)
@@ -61,6 +64,7 @@ def build_parser() -> Parser:
     resume.add_argument("name")
     resume.add_argument("--verbose", action="store_true", help="Ray Tune's own status tables and the workers' output")
     resume.add_argument("--tracking-uri", help="the run's tracking URI with its credentials (never stored)")
+    resume.add_argument("--storage", metavar="URI", help="the run's --storage with its credentials (never stored)")
     add_workdir(resume)
 
     sync = commands.add_parser("sync-mlflow", help="rebuild a run's MLflow runs and metrics from Parquet")
@@ -120,7 +124,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     options = RunOptions(smoke=args.smoke, sets=parse_sets(args.sets), address=args.address,
                          tracking_uri=args.tracking_uri, cpus_per_trial=args.cpus_per_trial,
                          gpus_per_trial=args.gpus_per_trial, max_concurrent=args.max_concurrent,
-                         max_failures=args.max_failures, verbose=args.verbose, system_metrics=args.system_metrics)
+                         max_failures=args.max_failures, verbose=args.verbose, system_metrics=args.system_metrics,
+                         storage=args.storage)
     summary = run_experiment(args.name, options, WorkDir.at(args.workdir))
     print_summary(summary)
     return 0
@@ -163,7 +168,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from orchestrator.run.runner import resume_experiment
 
     print_summary(resume_experiment(args.name, WorkDir.at(args.workdir), verbose=args.verbose,
-                                    tracking_uri=args.tracking_uri))
+                                    tracking_uri=args.tracking_uri, storage=args.storage))
     return 0
 
 
@@ -181,7 +186,7 @@ def print_summary(summary: Any) -> None:
     print("outputs:")
     print(f"  parquet   {summary.workdir.epochs}  {summary.workdir.trials}")
     print(f"  mlflow    {summary.tracking_uri}  (parent run {summary.parent_run_id})")
-    print(f"  ray       {summary.workdir.invocation(summary.experiment, summary.invocation)}")
+    print(f"  ray       {summary.tune_state or summary.workdir.invocation(summary.experiment, summary.invocation)}")
     print(f"  report    {summary.report_dir}/  (this invocation's: index.html, report.md, tables, figures)")
     print(f"  latest    {summary.workdir.experiment_reports(summary.experiment)}/index.html  (opens the newest "
           f"invocation's report)")

@@ -35,6 +35,7 @@ from orchestrator.record.status import (ERROR, LOST, RUN_FAILED, RUN_FINISHED, R
                                         TERMINATED)
 from orchestrator.record.mlflow_runs import InvocationRuns, invocation_runs
 from orchestrator.record.mlflow_sync import RETRIES_TAG
+from orchestrator.record.storage import Storage
 from orchestrator.record.tracking import child_tags
 from orchestrator.workdir import WorkDir
 
@@ -44,31 +45,63 @@ FLUSH_SECONDS = 1.0
 STAGE_DRAIN_S = 60.0  # at most this long at a stage's end for MLflow to catch up (not at all in an outage);
 # what is left keeps going in the background during the next stage, and the run's end waits longer
 
+_DRIVER_WORKDIR: WorkDir | None = None  # the work directory this driver records into (`record_into`)
+
+
+def record_into(workdir: WorkDir | None) -> None:
+    """Every TrialRecorder of this process without a work directory of its own (one Tune unpickled
+    from a restored experiment) records into `workdir`: the one the command was given."""
+    global _DRIVER_WORKDIR
+    _DRIVER_WORKDIR = workdir
+
+
+def driver_workdir() -> WorkDir:
+    """The work directory given to `record_into` (RuntimeError if none was)."""
+    if _DRIVER_WORKDIR is None:
+        raise RuntimeError("no work directory for this driver: call record_into(workdir) first")
+    return _DRIVER_WORKDIR
+
 
 class TrialRecorder(Callback):
     """Records one stage's trials. Picklable (Tune stores it with the experiment): clients are
     created in `setup`, which Tune calls at the start of every `fit`, also after a restore.
-    `predictions`: the stage's trainable leaves `predictions.npz` in its final checkpoint (classify)."""
+    `predictions`: the stage's trainable leaves `predictions.npz` in its final checkpoint (classify).
+
+    What it pickles names no place of a machine: the work directory is never pickled (the runner gives
+    it to every recorder of the driver, `record_into`, also to one Tune unpickles on a restore), the
+    stage's Tune folder is a key relative to the work directory or `--storage` (`storage`, a URI
+    without credentials), and the work directory's own MLflow store is named by `tracking_uri=None`.
+    So a moved or copied work directory resumes into itself."""
 
     predictions = False  # as a recorder pickled before this key restores
 
-    def __init__(self, experiment: str, invocation: str, stage: str, workdir: str, tracking_uri: str,
-                 parent_run_id: str, stage_path: str | None = None,
+    def __init__(self, experiment: str, invocation: str, stage: str, workdir: str | WorkDir | None,
+                 tracking_uri: str | None, parent_run_id: str, stage_path: str | None = None,
                  datasets: dict[str, dict[str, Any]] | None = None, selection: tuple[str, str] | None = None,
-                 predictions: bool = False) -> None:
+                 storage: str | None = None, predictions: bool = False) -> None:
         self.experiment = experiment
         self.predictions = predictions
         self.selection = selection  # (metric, "max"|"min"): the stage's selection metric, for `best_epoch`
         self.datasets = dict(datasets or {})  # name -> dataset card, logged as each run's dataset input
         self.invocation = invocation
         self.stage = stage
-        self.stage_path = stage_path
-        self.workdir = WorkDir.at(workdir)
-        self.tracking_uri = tracking_uri
+        self.stage_path = stage_path  # the stage's Tune folder, relative to the work directory or `storage`
+        self.storage = storage
+        self.tracking_uri = tracking_uri  # None: the work directory's store (sqlite:///WORKDIR/mlflow.db)
         self.parent_run_id = parent_run_id
         self._runtime_reset()
+        self._home = (workdir if isinstance(workdir, WorkDir) else WorkDir.at(workdir)) if workdir else None
+
+    @property
+    def workdir(self) -> WorkDir:
+        return self._home or driver_workdir()
+
+    def _tracking_uri(self) -> str:
+        return self.tracking_uri or self.workdir.default_tracking_uri()
 
     def _runtime_reset(self) -> None:
+        self._home: WorkDir | None = None
+        self._storage: Storage | None = None
         self._mlflow: InvocationRuns | None = None
         self._opened: set[str] = set()
         self._unnamed: dict[str, dict[str, Any]] = {}  # trials rows written before their run was open
@@ -95,7 +128,7 @@ class TrialRecorder(Callback):
     # -- Tune hooks -------------------------------------------------------------------------
 
     def setup(self, **info: Any) -> None:
-        self._mlflow = invocation_runs(self.tracking_uri, self.workdir, self.experiment, self.invocation,
+        self._mlflow = invocation_runs(self._tracking_uri(), self.workdir, self.experiment, self.invocation,
                                        self.parent_run_id)
         # This stage's folder of each table: writes, and the reads below, touch no other stage's rows.
         self._epochs = epochs_table(self.workdir.results).partition(self.experiment, self.invocation, self.stage)
@@ -110,7 +143,9 @@ class TrialRecorder(Callback):
         if not self.stage_path:
             return 0
         base = {"experiment": self.experiment, "invocation": self.invocation, "stage": self.stage}
-        logged = logged_epochs(Path(self.stage_path), base)
+        if self._storage is None:
+            self._storage = Storage(self.storage, self.workdir.root)
+        logged = logged_epochs(self._storage.path(self.stage_path), base, self._storage)
         added = self._epochs.insert([row for row, _, _ in logged])
         self._replayed.update(row["trial_id"] for row, _, _ in logged)
         if self._mlflow is not None and added:
@@ -136,18 +171,19 @@ class TrialRecorder(Callback):
 
     def on_checkpoint(self, iteration: int, trials: list, trial, checkpoint, **info: Any) -> None:
         """Pictures a trainable puts in its checkpoint (e.g. the GAN's per-class sample grid) go to
-        the trial's MLflow run, one per checkpoint, so the UI shows training progress. The folder is
-        kept: a trial's last one holds its final model (and predictions) when the trial ends."""
+        the trial's MLflow run, one per checkpoint, so the UI shows training progress. The checkpoint
+        is read through its own filesystem (local, or `--storage`); its folder is kept: a trial's last
+        one holds its final model (and predictions) when the trial ends."""
         if checkpoint is not None:
             self._checkpoints[trial.trial_id] = checkpoint.path
-        opened = trial.trial_id in self._opened
-        pictures = sorted(Path(checkpoint.path).glob("*.png")) if opened and checkpoint is not None else []
-        for picture in pictures:
+        if trial.trial_id not in self._opened or checkpoint is None:
+            return
+        for name, read in checkpoint_pictures(checkpoint):
             try:
                 step = int((trial.last_result or {}).get("step", (trial.last_result or {}).get("epoch", 0)))
-                self._mlflow.log_picture(trial.trial_id, picture.read_bytes(), picture.name, f"{picture.stem}/{step:08d}")
+                self._mlflow.log_picture(trial.trial_id, read(), name, f"{Path(name).stem}/{step:08d}")
             except (OSError, ValueError) as exc:
-                log.warning("MLflow: could not read %s of trial %s: %s", picture.name, trial.trial_id, exc)
+                log.warning("MLflow: could not read %s of trial %s: %s", name, trial.trial_id, exc)
 
     def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
         self._finish(trial, error=None)
@@ -369,6 +405,27 @@ def checkpoint_path(trial) -> str | None:
     """The folder of Tune's newest checkpoint of the trial (restored with the Tuner), if it has one."""
     checkpoint = getattr(trial, "checkpoint", None)
     return getattr(checkpoint, "path", None)
+
+
+def checkpoint_pictures(checkpoint) -> list[tuple[str, Any]]:
+    """(file name, read() -> bytes) of each PNG directly in a Tune checkpoint, by name."""
+    import pyarrow.fs
+
+    fs = checkpoint.filesystem
+    try:
+        infos = fs.get_file_info(pyarrow.fs.FileSelector(checkpoint.path, allow_not_found=True))
+    except OSError:
+        return []
+
+    def reader(path: str):
+        def read() -> bytes:
+            with fs.open_input_stream(path) as stream:
+                return stream.read()
+        return read
+
+    pngs = sorted((i for i in infos if i.type == pyarrow.fs.FileType.File and i.base_name.endswith(".png")),
+                  key=lambda i: i.base_name)
+    return [(i.base_name, reader(i.path)) for i in pngs]
 
 
 def retries(trial) -> int:

@@ -4,6 +4,10 @@ An *invocation* (one `mixbench run`) gets an id; its record is `WORKDIR/ray/NAME
 and `WORKDIR/ray/NAME/latest` names the experiment's latest invocation. This module is their only
 reader and writer: `resume` replays the saved options exactly, and reports read the options that
 change a cell's identity (`smoke`, `sets`) from here.
+
+The record names the work directory's own MLflow store by a relative URI (`sqlite:///mlflow.db`, the
+database file relative to the work directory), so a moved or copied work directory records into its
+own store; any other store is kept as given (absolute).
 """
 from __future__ import annotations
 
@@ -12,12 +16,15 @@ import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from orchestrator.record.file_lock import file_lock
 from orchestrator.record.results import trials_table
 from orchestrator.record.status import INVOCATION_RUNNING
 from orchestrator.workdir import WorkDir
+
+RELATIVE_SQLITE = "sqlite:///"  # + a path relative to the work directory (an absolute one starts with "/")
 
 
 @dataclass
@@ -34,6 +41,7 @@ class RunOptions:
     max_failures: int = 1
     verbose: bool = False  # Ray Tune's own status tables and the workers' output on the console
     system_metrics: bool = True  # MLflow's system metrics (CPU, memory, GPU) on every trial's run
+    storage: str | None = None  # Tune state and checkpoints (orchestrator.record.storage); None: the work directory
 
     def validate(self) -> None:
         """One-line ValueErrors for values Ray would take badly (NaN never compares, a negative
@@ -46,6 +54,10 @@ class RunOptions:
             raise ValueError(f"--max-concurrent must be >= 1, got {self.max_concurrent}")
         if self.max_failures < 0:
             raise ValueError(f"--max-failures must be >= 0 (retries of a failed trial), got {self.max_failures}")
+        if self.storage is not None:
+            from orchestrator.record.storage import check_storage
+
+            check_storage(self.storage)
 
     @classmethod
     def from_json(cls, state: dict[str, Any]) -> "RunOptions":
@@ -70,7 +82,10 @@ class Invocation:
         order they save in (an older run that ends last does not take the marker back)."""
         path = workdir.invocation_record(self.experiment, self.invocation)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, json.dumps(asdict(self), indent=2))
+        state = asdict(self)
+        state["tracking_uri"] = portable_uri(self.tracking_uri, workdir)
+        state["options"]["tracking_uri"] = portable_uri(self.options.tracking_uri, workdir)
+        _atomic_write(path, json.dumps(state, indent=2))
         marker = workdir.latest_marker(self.experiment)
         with file_lock(marker.with_name(".latest.lock")):
             current = latest_id(workdir, self.experiment)
@@ -86,6 +101,8 @@ class Invocation:
         except (OSError, ValueError) as exc:
             raise ValueError(f"cannot read the invocation record {path}: {exc}") from None
         state["options"] = RunOptions.from_json(state.get("options") or {})
+        state["options"].tracking_uri = resolved_uri(state["options"].tracking_uri, workdir)
+        state["tracking_uri"] = resolved_uri(state.get("tracking_uri"), workdir) or workdir.default_tracking_uri()
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in state.items() if k in known})
 
@@ -132,6 +149,24 @@ def known_invocations(workdir: WorkDir, experiment: str) -> list[str]:
     except OSError:
         recorded = set()
     return sorted(recorded | set(trials_table(workdir.results).invocations(experiment)))
+
+
+def portable_uri(uri: str | None, workdir: WorkDir) -> str | None:
+    """A SQLite store inside the work directory as `sqlite:///<path relative to it>`; others as they are."""
+    if not uri or not uri.startswith(RELATIVE_SQLITE + "/"):
+        return uri
+    path = Path(uri[len(RELATIVE_SQLITE):])
+    try:
+        return RELATIVE_SQLITE + path.relative_to(workdir.root).as_posix()
+    except ValueError:
+        return uri
+
+
+def resolved_uri(uri: str | None, workdir: WorkDir) -> str | None:
+    """`portable_uri` undone against the work directory the record was read from."""
+    if not uri or not uri.startswith(RELATIVE_SQLITE) or uri.startswith(RELATIVE_SQLITE + "/"):
+        return uri
+    return RELATIVE_SQLITE + str(workdir.resolve(uri[len(RELATIVE_SQLITE):]))
 
 
 def new_invocation_id() -> str:

@@ -20,6 +20,12 @@ two processes doing that at once collide (`table model_version_tags already exis
 client in each process is therefore created here, holding an exclusive lock on `<db>.lock` beside
 the database (fcntl: released if the process dies), and the store, cached by MLflow per URI, is
 ready for every later client.
+
+A moved or copied work directory. MLflow records each experiment's and run's artifact location as an
+absolute URI (`file:///WORKDIR/mlartifacts/...`) and has no call to change it: the store of a copied
+work directory would put new artifacts into the original's `mlartifacts/`. Opening the work
+directory's own store therefore rewrites, under the same lock, locations that name another folder's
+`mlartifacts/` to this work directory's (`relocate_artifacts`; nothing to do when it has not moved).
 """
 from __future__ import annotations
 
@@ -85,11 +91,45 @@ def open_store(tracking_uri: str, experiment: str = "NAME", workdir: Path | None
                 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
                 SqlAlchemyStore(tracking_uri, (Path(workdir) / "mlartifacts").as_uri())
+            elif workdir is not None and path.resolve() == (Path(workdir) / "mlflow.db").resolve():
+                relocate_artifacts(path, Path(workdir) / "mlartifacts")
             MlflowClient(tracking_uri).search_experiments(max_results=1)
     except TrackingStoreError:
         raise
     except Exception as exc:
         raise TrackingStoreError(damaged_store_message(path, exc, experiment, workdir)) from None
+
+
+ARTIFACT_COLUMNS = (("experiments", "artifact_location"), ("runs", "artifact_uri"),
+                    ("logged_models", "artifact_location"))
+
+
+def relocate_artifacts(path: Path, mlartifacts: Path) -> int:
+    """Point the artifact locations in the SQLite store `path` that lie in another folder's
+    `mlartifacts/` (the work directory it was copied or moved from) at `mlartifacts`. Returns the
+    number of rows changed."""
+    import sqlite3
+    from contextlib import closing
+
+    new = mlartifacts.resolve().as_uri()
+    changed = 0
+    with closing(sqlite3.connect(path)) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "experiments" not in tables:
+            return 0
+        # An experiment's location is `<mlartifacts URI>/<name or id>`; its runs' lie below it.
+        olds = {location.rsplit("/", 1)[0] for (location,) in db.execute("SELECT artifact_location FROM experiments")
+                if location and location.startswith("file://") and location.rsplit("/", 1)[0].endswith("/mlartifacts")}
+        for old in sorted(olds - {new}):
+            for table, column in ARTIFACT_COLUMNS:
+                if table in tables:
+                    cursor = db.execute(
+                        f"UPDATE {table} SET {column} = ? || substr({column}, ?) "
+                        f"WHERE substr({column}, 1, ?) = ? AND substr({column}, ?, 1) IN ('', '/')",
+                        (new, len(old) + 1, len(old), old, len(old) + 1))
+                    changed += cursor.rowcount
+        db.commit()
+    return changed
 
 
 def damaged_store_message(path: Path, exc: BaseException, experiment: str, workdir: Path | None) -> str:

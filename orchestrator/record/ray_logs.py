@@ -39,17 +39,23 @@ def epoch_row(base: dict[str, Any], result: dict[str, Any]) -> tuple[dict[str, A
     return row, epoch, numbers
 
 
-def ray_results(stage_path: Path) -> Iterator[dict[str, Any]]:
-    """Every result line of every trial of one Tune experiment folder (a torn last line is skipped)."""
-    for path in sorted(stage_path.glob("*/result.json")):
-        for line in path.read_text().splitlines():
+def ray_results(stage_path: str | Path, storage: Any = None) -> Iterator[dict[str, Any]]:
+    """Every result line of every trial of one Tune experiment folder (a torn last line is skipped).
+    `storage`: an `orchestrator.record.storage.Storage` that `stage_path` is relative to (else a local path)."""
+    if storage is None:
+        texts = (p.read_text() for p in sorted(Path(stage_path).glob("*/result.json")))
+    else:
+        texts = (storage.read_text(f"{folder}/result.json") for folder in storage.list_dirs(str(stage_path)))
+    for text in texts:
+        for line in (text or "").splitlines():
             try:
                 yield json.loads(line)
             except json.JSONDecodeError:
                 continue  # the driver died mid-write: that result was not durable
 
 
-def logged_epochs(stage_path: Path, base: dict[str, Any]) -> list[tuple[dict[str, Any], int, dict[str, float]]]:
+def logged_epochs(stage_path: str | Path, base: dict[str, Any],
+                  storage: Any = None) -> list[tuple[dict[str, Any], int, dict[str, float]]]:
     """`epoch_row` of every result Ray logged in the stage (trial_number unknown there: None)."""
     return [epoch_row({**base, "trial_id": r["trial_id"], "trial_number": None, **r.get("config", {})}, r)
-            for r in ray_results(stage_path)]
+            for r in ray_results(stage_path, storage)]

@@ -2,7 +2,10 @@
 
 Every Parquet row and MLflow run of an invocation carries its id (`orchestrator.record.invocation`), so
 reports of a re-run experiment never mix two invocations. Its Tune state lives in
-`WORKDIR/ray/NAME/<invocation>/<stage>`.
+`WORKDIR/ray/NAME/<invocation>/<stage>`, or under `--storage URI` (`orchestrator.record.storage`).
+
+Nothing recorded or pickled names the work directory's own path (`orchestrator.workdir`): a moved or
+copied work directory resumes into itself.
 """
 from __future__ import annotations
 
@@ -16,10 +19,12 @@ from orchestrator.plan.expand import StagePlan, plan_experiment
 from orchestrator.record.invocation import Invocation, RunOptions, new_invocation_id
 from orchestrator.record.results import invocation_trials
 from orchestrator.record.secrets import adopt, redact, strip
+from orchestrator.record.storage import Storage, check_storage
+from orchestrator.record.storage import normalize as normalize_storage
 from orchestrator.record.status import INVOCATION_FINISHED, INVOCATION_RUNNING, RUN_FINISHED
 from orchestrator.run.checks import check_ray_address, check_tracking_uri, check_workdir
 from orchestrator.run.data import LoadedData, load_for_plans
-from orchestrator.workdir import WorkDir
+from orchestrator.workdir import WorkDir, artifacts_key, invocation_key
 from search_spaces import get_experiment
 
 PARENT_WAIT_S = 30.0  # for a new parent run's id at the start (not at all while MLflow is failing)
@@ -36,6 +41,7 @@ class RunSummary:
     parent_run_id: str
     trials: int
     errored: int
+    tune_state: str = ""  # where the invocation's Tune state is (the work directory's folder, or --storage)
     report_dir: Path | None = None  # this invocation's report: WORKDIR/reports/NAME/<invocation>/
     outputs: list[Path] = field(default_factory=list)
 
@@ -48,8 +54,11 @@ def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -
     check_workdir(workdir)
     check_ray_address(options.address or os.environ.get("RAY_ADDRESS"))
     check_tracking_uri(options.tracking_uri or workdir.default_tracking_uri())
+    if options.storage:
+        Storage(options.storage, workdir.root).check()
     artifacts = workdir.artifacts(name, invocation)
     plans = plan_experiment(experiment, smoke=options.smoke, sets=options.sets, artifacts_dir=str(artifacts))
+    carry_artifacts_key(plans, artifacts_key(name, invocation))
     data = load_for_plans(plans, workdir.cache, smoke=options.smoke, standins=experiment.standin_data,
                           artifacts_dir=artifacts)
     for dataset in data.standins:
@@ -60,12 +69,28 @@ def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -
               "weights the full run uses", flush=True)
     for line in data.notes:
         print(line, flush=True)
+    if options.storage and experiment.artifacts:
+        print(f"note: --storage holds Ray Tune's state and checkpoints; the files this experiment's stages hand "
+              f"each other stay in {artifacts}, which every node running its trials must reach (a shared "
+              f"--workdir)", flush=True)
     return plans, data
+
+
+def carry_artifacts_key(plans: list[StagePlan], key: str) -> None:
+    """Trials carry the invocation's artifacts folder as its workdir-relative key (validated above as
+    the absolute folder); `run_trial` resolves it against the work directory of the command."""
+    for plan in plans:
+        for config in (*plan.configs, plan.base):
+            if config.get("artifacts_dir"):
+                config["artifacts_dir"] = key
 
 
 def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSummary:
     if options.tracking_uri:  # credentials go to MLflow's environment, never into the record
-        options.tracking_uri = adopt(options.tracking_uri)
+        options.tracking_uri = absolute_sqlite(adopt(options.tracking_uri))
+    if options.storage:  # the same for --storage; checked before anything else uses it
+        check_storage(options.storage)
+        options.storage = normalize_storage(options.storage)
     invocation_id = new_invocation_id()
     plans, data = prepare(name, options, workdir, invocation_id)
     workdir.create()
@@ -74,9 +99,18 @@ def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSumma
     return execute(invocation, plans, data, workdir, resume=False)
 
 
-def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False, tracking_uri: str | None = None) -> RunSummary:
-    """Continue the latest invocation of `name`; `tracking_uri` only brings credentials the record
-    does not keep (it must name the invocation's own tracking store)."""
+def absolute_sqlite(uri: str) -> str:
+    """A relative `sqlite:///file.db` made absolute (against the current folder, as MLflow reads it):
+    the record keeps relative SQLite URIs for files of the work directory only."""
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        return "sqlite:///" + str(Path(uri[len("sqlite:///"):]).resolve())
+    return uri
+
+
+def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False, tracking_uri: str | None = None,
+                      storage: str | None = None) -> RunSummary:
+    """Continue the latest invocation of `name`; `tracking_uri` and `storage` only bring credentials the
+    record does not keep (they must name the invocation's own tracking store and storage)."""
     get_experiment(name)  # a clear error for an unknown name before anything else
     invocation = Invocation.latest(workdir, name)
     invocation.options.verbose = verbose  # how this console shows it, not how the run was planned
@@ -85,6 +119,11 @@ def resume_experiment(name: str, workdir: WorkDir, verbose: bool = False, tracki
             raise ValueError(f"--tracking-uri {redact(tracking_uri)} is not this run's tracking store "
                              f"{invocation.tracking_uri}; resume records into the store the run began in")
         adopt(tracking_uri)
+    if storage:
+        check_storage(storage)
+        if normalize_storage(storage) != invocation.options.storage:
+            raise ValueError(f"--storage {redact(storage)} is not this run's storage "
+                             f"{invocation.options.storage or 'the work directory'}; resume continues where the run began")
     plans, data = prepare(name, invocation.options, workdir, invocation.invocation)
     invocation.standins = sorted(set(invocation.standins) | set(data.standins))
     return execute(invocation, plans, data, workdir, resume=True)
@@ -103,11 +142,14 @@ def execute(invocation: Invocation, plans: list[StagePlan], data: LoadedData | d
     quiet_tune(invocation.options.verbose)
     import ray
 
+    from orchestrator.record.callback import record_into
     from orchestrator.record.mlflow_runs import close_worker, invocation_runs
     from orchestrator.record.mlflow_store import display_uri, open_store
     from orchestrator.report.build import build_report
     from orchestrator.run.stage import run_stage
 
+    record_into(workdir)  # every recorder of this driver, also those Tune unpickles, records here
+    storage = Storage(invocation.options.storage, workdir.root)
     open_store(invocation.tracking_uri, invocation.experiment, workdir.root)  # one line if mlflow.db is damaged
     init_ray(invocation.options.address, verbose=invocation.options.verbose)
     require_resources(invocation.options.cpus_per_trial, invocation.options.gpus_per_trial)
@@ -135,18 +177,18 @@ def execute(invocation: Invocation, plans: list[StagePlan], data: LoadedData | d
     invocation.save(workdir)
     trials = errored = 0
     for plan in plans:
-        stage_path = workdir.invocation(invocation.experiment, invocation.invocation) / plan.stage
         keys = data.for_stage(plan.stage, plan.datasets())
         refs = {name: shared[key] for name, key in keys.items() if key in shared}
         cards = {name: data.cards[key] for name, key in keys.items() if key in data.cards}
-        grid = run_stage(plan, invocation, refs, workdir, stage_path, resume=resume, cards=cards)
+        grid = run_stage(plan, invocation, refs, workdir, storage, resume=resume, cards=cards)
         trials += len(grid)
         errored += sum(1 for result in grid if result.error is not None)
     invocation.status = INVOCATION_FINISHED
     invocation.parent_run_id = runs.parent_run_id() or invocation.parent_run_id
     invocation.save(workdir)
     summary = RunSummary(invocation.experiment, invocation.invocation, workdir, invocation.tracking_uri,
-                         invocation.parent_run_id, trials, errored)
+                         invocation.parent_run_id, trials, errored,
+                         storage.display(invocation_key(invocation.experiment, invocation.invocation)))
     report = build_report(invocation.experiment, workdir, invocation=invocation.invocation)
     summary.report_dir = report.directory
     summary.outputs = report.files

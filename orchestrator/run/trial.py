@@ -14,12 +14,14 @@ DEVICE_SHARE_ENV = "MIXBENCH_DEVICE_SHARE"  # = workloads.placement.SHARE_ENV (t
 
 
 def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str, Any], threads: int,
-              metrics: dict[str, Any] | None = None) -> None:
+              metrics: dict[str, Any] | None = None, artifacts_root: str | None = None) -> None:
     """One trial inside a Ray worker: restore from Tune's checkpoint if there is one, then train.
 
     `datasets` maps names to ObjectRefs of DatasetArrays in the object store: `ray.get` gives numpy
     arrays that are zero-copy views of shared memory, so concurrent trials hold the data once per node.
     `metrics` ({"tracking_uri", "experiment"}) turns on MLflow's system metrics for the trial's run.
+    `artifacts_root`: the work directory that a config's `artifacts_dir` (a key relative to it, as Tune
+    keeps it) names a folder of.
     """
     import ray
 
@@ -36,6 +38,7 @@ def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str
     else:
         os.environ.pop(DEVICE_SHARE_ENV, None)
     train = get_trainable(trainable_name).train
+    config = with_artifacts_dir(config, artifacts_root)
     ref = datasets.get(config.get("dataset"))
     data = ray.get(ref) if ref is not None else None
 
@@ -56,3 +59,11 @@ def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str
     finally:
         if system is not None:
             system.stop()
+
+
+def with_artifacts_dir(config: dict[str, Any], root: str | None) -> dict[str, Any]:
+    """The config a trainable takes: `artifacts_dir` resolved against `root` (an absolute one is kept)."""
+    key = config.get("artifacts_dir")
+    if not key or not root or os.path.isabs(key):
+        return config
+    return {**config, "artifacts_dir": os.path.join(root, key)}

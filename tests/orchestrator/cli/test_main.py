@@ -20,6 +20,8 @@ from tests.orchestrator.conftest import mixbench
     (["run", "demo", "--tracking-uri", "garbage"], "unsupported scheme"),
     (["run", "demo", "--tracking-uri", "http://u:hunter2@127.0.0.1:1"], "no MLflow server answers at http://127.0.0.1:1 "),
     (["run", "demo", "--set", "epochs"], "--set expects key=value"),
+    (["run", "demo", "--storage", "ftp://u:hunter2@host/runs"], "--storage 'ftp://u:***@host/runs': unsupported scheme 'ftp'"),
+    (["run", "demo", "--storage", "s3://"], "names no bucket"),
     (["train", "--dataset", "cifar11", "--method", "erm", "--arch", "small_cnn"], "unknown dataset 'cifar11'; valid choices:"),
     (["train", "--dataset", "digits", "--method", "zeta", "--arch", "small_cnn", "--set", "t=1"], "t"),
     (["resume", "demo"], "no run of experiment 'demo'"),
@@ -67,6 +69,13 @@ def test_bad_input_leaves_an_existing_work_directory_untouched(tmp_path):
     assert done.returncode == 2
     assert sorted(p.relative_to(workdir) for p in workdir.rglob("*")) == before
     assert precious.read_text() == "earlier results"
+
+
+def test_a_bad_storage_uri_writes_nothing(tmp_path):
+    done = mixbench("run", "demo", "--storage", "webdav://host/runs", "--workdir", str(tmp_path / "runs"),
+                    cwd=tmp_path, timeout=120)
+    assert done.returncode == 2 and "unsupported scheme 'webdav'" in done.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_list_names_experiments_datasets_methods_and_archs(tmp_path):
