@@ -41,9 +41,9 @@ class RunSummary:
     parent_run_id: str
     trials: int
     errored: int
-    tune_state: str = ""  # where the invocation's Tune state is (the work directory's folder, or --storage)
     report_dir: Path | None = None  # this invocation's report: WORKDIR/reports/NAME/<invocation>/
     outputs: list[Path] = field(default_factory=list)
+    tune_state: str = ""  # where the invocation's Tune state is (the work directory's folder, or --storage)
 
 
 def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -> tuple[list[StagePlan], LoadedData]:
@@ -188,7 +188,7 @@ def execute(invocation: Invocation, plans: list[StagePlan], data: LoadedData | d
     invocation.save(workdir)
     summary = RunSummary(invocation.experiment, invocation.invocation, workdir, invocation.tracking_uri,
                          invocation.parent_run_id, trials, errored,
-                         storage.display(invocation_key(invocation.experiment, invocation.invocation)))
+                         tune_state=storage.display(invocation_key(invocation.experiment, invocation.invocation)))
     report = build_report(invocation.experiment, workdir, invocation=invocation.invocation)
     summary.report_dir = report.directory
     summary.outputs = report.files
