@@ -40,8 +40,12 @@ def no_default_root(monkeypatch):
 
 def prepared(name: str, runs, capsys, **sets):
     """(the plan's trial configs by dataset, the loaded data, the console) of `mixbench run NAME --smoke --set ...`."""
-    plans, loaded = prepare(name, RunOptions(smoke=True, sets=sets), WorkDir.at(runs), INVOCATION)
-    configs = {c["dataset"]: c for plan in plans for c in plan.trial_configs}
+    from orchestrator.run.trial import with_artifacts_dir
+
+    workdir = WorkDir.at(runs)
+    plans, loaded = prepare(name, RunOptions(smoke=True, sets=sets), workdir, INVOCATION)
+    # As the trial does: the plan's artifacts_dir is a key relative to the work directory.
+    configs = {c["dataset"]: with_artifacts_dir(c, str(workdir.root)) for plan in plans for c in plan.trial_configs}
     return configs, loaded, capsys.readouterr().out
 
 
