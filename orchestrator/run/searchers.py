@@ -3,6 +3,7 @@ an early-stopped trial from a finished one."""
 from __future__ import annotations
 
 import pickle
+from collections import Counter
 from typing import Any, Mapping
 
 import optuna
@@ -10,6 +11,7 @@ from ray import tune
 from ray.tune.search import Searcher
 from ray.tune.search.optuna import OptunaSearch
 
+from orchestrator.run.consistent_search import canonical
 from search_spaces.experiment import Param
 
 
@@ -17,31 +19,43 @@ class OrderedGridSearcher(Searcher):
     """Hands out a fixed list of configs in order, then FINISHED.
 
     Tune's own grid expansion would order trials by its variant generator; keeping our order lets
-    all seeds of one table cell run next to each other, so whole cells finish early. The position
-    is saved with Tune's experiment state, so `Tuner.restore` never hands out a config twice.
+    all seeds of one table cell run next to each other, so whole cells finish early. What was handed
+    out is saved with Tune's experiment state and, on `Tuner.restore`, made to agree with the trials
+    Tune restored (`agree_with`, called by `ConsistentSearch`): a config is never handed out twice,
+    and one whose trial the snapshot lost is handed out again.
     """
 
     def __init__(self, configs: list[dict[str, Any]], metric: str, mode: str) -> None:
         super().__init__(metric=metric, mode=mode)
         self.configs = configs
-        self.next_index = 0
+        self.handed_out: set[int] = set()
 
     def suggest(self, trial_id: str) -> dict[str, Any] | str | None:
-        if self.next_index >= len(self.configs):
+        index = next((i for i in range(len(self.configs)) if i not in self.handed_out), None)
+        if index is None:
             return Searcher.FINISHED
-        config = dict(self.configs[self.next_index])
-        self.next_index += 1
-        return config
+        self.handed_out.add(index)
+        return dict(self.configs[index])
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         pass  # a grid learns nothing from results
 
+    def agree_with(self, trials: list) -> None:
+        """Handed out = the configs of the trials Tune holds (`ray.tune.experiment.Trial`s)."""
+        held = Counter(canonical(trial.config) for trial in trials)
+        self.handed_out = set()
+        for index, config in enumerate(self.configs):
+            if held[canonical(config)] > 0:
+                held[canonical(config)] -= 1
+                self.handed_out.add(index)
+
     def get_state(self) -> dict:
-        return {"configs": self.configs, "next_index": self.next_index}
+        return {"configs": self.configs, "handed_out": sorted(self.handed_out)}
 
     def set_state(self, state: dict) -> None:
         self.configs = state["configs"]
-        self.next_index = state["next_index"]
+        # `next_index`: the state of work directories from before `handed_out`
+        self.handed_out = set(state["handed_out"]) if "handed_out" in state else set(range(state["next_index"]))
 
     def save(self, checkpoint_path: str) -> None:
         with open(checkpoint_path, "wb") as f:
@@ -66,7 +80,15 @@ class EarlyStopAwareOptunaSearch(OptunaSearch):
         super().__init__(*args, **kwargs)
         self.full_epochs = full_epochs
 
+    def on_trial_result(self, trial_id: str, result: dict) -> None:
+        if trial_id in self._ot_trials:  # see on_trial_complete
+            super().on_trial_result(trial_id, result)
+
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        if trial_id not in self._ot_trials:
+            # A trial restored from an experiment snapshot newer than this searcher's saved state
+            # (`orchestrator.run.consistent_search`): its point never entered the study.
+            return
         if result and not error and int(result.get("epoch", self.full_epochs)) < self.full_epochs:
             result = None  # value None, no error -> OptunaSearch tells the study PRUNED
         super().on_trial_complete(trial_id, result=result, error=error)

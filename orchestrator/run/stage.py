@@ -11,6 +11,7 @@ from orchestrator.record.callback import TrialRecorder
 from orchestrator.record.invocation import Invocation
 from orchestrator.record.results import trial_name
 from orchestrator.record.storage import Storage
+from orchestrator.run.consistent_search import consistent_search
 from orchestrator.run.console import ConsoleProgress
 from orchestrator.run.portable import StageASHAScheduler, StageFIFOScheduler
 from orchestrator.run.searchers import OrderedGridSearcher, optuna_searcher, search_domains
@@ -37,15 +38,18 @@ def trainable_for(plan: StagePlan, invocation: Invocation, datasets: dict[str, A
     return tune.with_resources(fn, {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
 
 
-def search_and_schedule(plan: StagePlan, storage_uri: str | None = None,
-                        key: str = "") -> tuple[Any, Any, dict[str, Any], int]:
-    """(search_alg, scheduler, param_space, num_samples) for one stage. The scheduler keeps every trial in
-    the stage's folder `key` under `storage_uri` or the work directory (`orchestrator.run.portable`)."""
+def search_and_schedule(plan: StagePlan, storage_uri: str | None = None, key: str = "",
+                        max_concurrent: int | None = None) -> tuple[Any, Any, dict[str, Any], int]:
+    """(search_alg, scheduler, param_space, num_samples) for one stage. The search algorithm holds at most
+    `max_concurrent` trials at once and restores consistently (`orchestrator.run.consistent_search`).
+    The scheduler keeps every trial in the stage's folder `key` under `storage_uri` or the work
+    directory (`orchestrator.run.portable`)."""
     folder = {"storage_uri": storage_uri, "stage_key": key}
     if plan.kind == "grid":
-        return OrderedGridSearcher(plan.configs, metric=None, mode=None), StageFIFOScheduler(**folder), {}, len(plan.configs)
+        grid = consistent_search(OrderedGridSearcher(plan.configs, metric=None, mode=None), max_concurrent)
+        return grid, StageFIFOScheduler(**folder), {}, len(plan.configs)
     epochs = planned_epochs(plan.base)
-    searcher = optuna_searcher(plan.seed, full_epochs=epochs)
+    searcher = consistent_search(optuna_searcher(plan.seed, full_epochs=epochs), max_concurrent)
     scheduler = StageFIFOScheduler(**folder)
     if plan.asha:
         # ASHA stops weak trials after 1, 3, 9, ... epochs; see EarlyStopAwareOptunaSearch for how
@@ -69,7 +73,7 @@ def run_stage(plan: StagePlan, invocation: Invocation, datasets: dict[str, Any],
                                    resume_errored=True, storage_filesystem=storage.fs)
         return tuner.fit()
     options = invocation.options
-    search_alg, scheduler, param_space, num_samples = search_and_schedule(plan, options.storage, key)
+    search_alg, scheduler, param_space, num_samples = search_and_schedule(plan, options.storage, key, options.max_concurrent)
     own_store = invocation.tracking_uri == workdir.default_tracking_uri()
     recorder = TrialRecorder(plan.experiment, invocation.invocation, plan.stage, workdir,
                              None if own_store else invocation.tracking_uri, invocation.parent_run_id,
@@ -84,7 +88,7 @@ def run_stage(plan: StagePlan, invocation: Invocation, datasets: dict[str, Any],
         param_space=param_space,
         tune_config=tune.TuneConfig(
             metric=plan.metric, mode=plan.mode, search_alg=search_alg, scheduler=scheduler,
-            num_samples=num_samples, max_concurrent_trials=options.max_concurrent,
+            num_samples=num_samples,  # max_concurrent_trials: held by search_alg
             trial_dirname_creator=trial_dirname, trial_name_creator=trial_dirname,
             reuse_actors=True,  # a worker that finished a trial takes the next: torch is imported once
         ),
