@@ -11,11 +11,10 @@ pyarrow can write instead, under the same layout (`URI/ray/NAME/<invocation>/<st
     hdfs://namenode:8020/path              HDFS
     /mnt/shared/mixbench, file:///mnt/...  a path every node mounts
 
-What stays on the driver's work directory whatever `--storage` says: the invocation record
-(`mixbench.json`), the Parquet results, mlflow.db and the reports (the driver writes them all), the
-dataset cache (the driver reads the data and puts it in Ray's object store), and the invocation's
-`artifacts/` folder (see the README: stages that hand files to each other still need it on a path every
-node shares).
+The files stages hand each other go there too, at `URI/artifacts/NAME/<invocation>/`
+(`orchestrator.run.artifacts_mirror`). What stays on the driver's work directory whatever `--storage`
+says: the invocation record (`mixbench.json`), the Parquet results, mlflow.db and the reports (the driver
+writes them all), and the dataset cache (the driver reads the data and puts it in Ray's object store).
 
 Credentials never reach the record, a console or Ray Tune's pickled state: `s3://KEY:SECRET@bucket/...`
 moves them into this process's AWS environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, which

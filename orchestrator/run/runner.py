@@ -22,6 +22,7 @@ from orchestrator.record.secrets import adopt, redact, strip
 from orchestrator.record.storage import Storage, check_storage
 from orchestrator.record.storage import normalize as normalize_storage
 from orchestrator.record.status import INVOCATION_FINISHED, INVOCATION_RUNNING, RUN_FINISHED
+from orchestrator.run.artifacts_mirror import pull, push
 from orchestrator.run.checks import check_ray_address, check_tracking_uri, check_workdir
 from orchestrator.run.data import LoadedData, load_for_plans
 from orchestrator.workdir import WorkDir, artifacts_key, invocation_key
@@ -69,10 +70,6 @@ def prepare(name: str, options: RunOptions, workdir: WorkDir, invocation: str) -
               "weights the full run uses", flush=True)
     for line in data.notes:
         print(line, flush=True)
-    if options.storage and experiment.artifacts:
-        print(f"note: --storage holds Ray Tune's state and checkpoints; the files this experiment's stages hand "
-              f"each other stay in {artifacts}, which every node running its trials must reach (a shared "
-              f"--workdir)", flush=True)
     return plans, data
 
 
@@ -97,6 +94,17 @@ def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSumma
     invocation = Invocation(name, invocation_id, options, options.tracking_uri or workdir.default_tracking_uri(),
                             standins=data.standins)
     return execute(invocation, plans, data, workdir, resume=False)
+
+
+def stage_artifacts(invocation: Invocation, plans: list[StagePlan], workdir: WorkDir,
+                    storage: Storage) -> tuple[str, Path] | None:
+    """(key on `--storage`, the work directory's folder) of the invocation's stage artifacts when they
+    live on `--storage` (`orchestrator.run.artifacts_mirror`); None when the stages share the work
+    directory's folder, or hand each other no files."""
+    if not storage.uri or not any(c.get("artifacts_dir") for plan in plans for c in (*plan.configs, plan.base)):
+        return None
+    return (artifacts_key(invocation.experiment, invocation.invocation),
+            workdir.artifacts(invocation.experiment, invocation.invocation))
 
 
 def absolute_sqlite(uri: str) -> str:
@@ -176,6 +184,9 @@ def execute(invocation: Invocation, plans: list[StagePlan], data: LoadedData | d
     invocation.status = INVOCATION_RUNNING
     invocation.save(workdir)
     trials = errored = 0
+    artifacts = stage_artifacts(invocation, plans, workdir, storage)
+    if artifacts:
+        push(storage, *artifacts)  # what the driver drew before any stage: the protocol split
     for plan in plans:
         keys = data.for_stage(plan.stage, plan.datasets())
         refs = {name: shared[key] for name, key in keys.items() if key in shared}
@@ -183,6 +194,8 @@ def execute(invocation: Invocation, plans: list[StagePlan], data: LoadedData | d
         grid = run_stage(plan, invocation, refs, workdir, storage, resume=resume, cards=cards)
         trials += len(grid)
         errored += sum(1 for result in grid if result.error is not None)
+        if artifacts:
+            pull(storage, *artifacts)  # what the stage's trials wrote, for the report
     invocation.status = INVOCATION_FINISHED
     invocation.parent_run_id = runs.parent_run_id() or invocation.parent_run_id
     invocation.save(workdir)

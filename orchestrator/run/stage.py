@@ -34,7 +34,7 @@ def trainable_for(plan: StagePlan, invocation: Invocation, datasets: dict[str, A
     metrics = {"tracking_uri": invocation.tracking_uri, "experiment": plan.experiment} if options.system_metrics else None
     fn = tune.with_parameters(run_trial, trainable_name=plan.trainable, datasets=data,
                               threads=max(1, int(options.cpus_per_trial)), metrics=metrics,
-                              artifacts_root=str(workdir.root))
+                              artifacts_root=str(workdir.root), artifacts_storage=options.storage)
     return tune.with_resources(fn, {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
 
 

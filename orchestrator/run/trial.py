@@ -14,14 +14,16 @@ DEVICE_SHARE_ENV = "MIXBENCH_DEVICE_SHARE"  # = workloads.placement.SHARE_ENV (t
 
 
 def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str, Any], threads: int,
-              metrics: dict[str, Any] | None = None, artifacts_root: str | None = None) -> None:
+              metrics: dict[str, Any] | None = None, artifacts_root: str | None = None,
+              artifacts_storage: str | None = None) -> None:
     """One trial inside a Ray worker: restore from Tune's checkpoint if there is one, then train.
 
     `datasets` maps names to ObjectRefs of DatasetArrays in the object store: `ray.get` gives numpy
     arrays that are zero-copy views of shared memory, so concurrent trials hold the data once per node.
     `metrics` ({"tracking_uri", "experiment"}) turns on MLflow's system metrics for the trial's run.
     `artifacts_root`: the work directory that a config's `artifacts_dir` (a key relative to it, as Tune
-    keeps it) names a folder of.
+    keeps it) names a folder of; with `artifacts_storage` (`--storage`) the key names a folder there
+    instead, which the trial mirrors (`orchestrator.run.artifacts_mirror`).
     """
     import ray
 
@@ -37,8 +39,22 @@ def run_trial(config: dict[str, Any], *, trainable_name: str, datasets: dict[str
         os.environ[DEVICE_SHARE_ENV] = repr(gpus)
     else:
         os.environ.pop(DEVICE_SHARE_ENV, None)
+    key = config.get("artifacts_dir")
+    if artifacts_storage and key and not os.path.isabs(key):
+        from orchestrator.run.artifacts_mirror import trial_artifacts
+
+        with trial_artifacts(artifacts_storage, key) as folder:
+            train_trial({**config, "artifacts_dir": folder}, trainable_name, datasets, metrics)
+        return
+    train_trial(with_artifacts_dir(config, artifacts_root), trainable_name, datasets, metrics)
+
+
+def train_trial(config: dict[str, Any], trainable_name: str, datasets: dict[str, Any],
+                metrics: dict[str, Any] | None) -> None:
+    """Train from Tune's checkpoint if there is one, reporting to Tune; `config` as the trainable takes it."""
+    import ray
+
     train = get_trainable(trainable_name).train
-    config = with_artifacts_dir(config, artifacts_root)
     ref = datasets.get(config.get("dataset"))
     data = ray.get(ref) if ref is not None else None
 

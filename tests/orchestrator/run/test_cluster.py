@@ -219,3 +219,25 @@ def test_a_worker_node_lost_mid_trial_is_retried_from_its_checkpoint(tmp_path, e
                               filter_string=f"tags.`mixbench.trial_id` = '{trial_id}'")
     assert len(runs) == 1 and runs[0].info.status == "FINISHED"
     assert int(runs[0].data.tags[RETRIES_TAG]) >= 1
+
+
+def test_stage_artifacts_on_s3_reach_the_driver_report_from_the_worker_node(tmp_path, s3, cluster):
+    """zeta-fig2's trials (on the worker node) write their figure files to the bucket's artifacts folder,
+    the driver copies them into the work directory after the stage, and the report shows them."""
+    from orchestrator.run.runner import run_experiment
+
+    endpoint, client = s3
+    workdir = WorkDir.at(tmp_path / "runs")
+    storage = f"s3://{BUCKET}/runs?endpoint_override={endpoint}&scheme=http&region=us-east-1"
+    summary = run_experiment("zeta-fig2", RunOptions(address=cluster.address, storage=storage, smoke=True,
+                                                     system_metrics=False), workdir)
+
+    assert summary.trials == 3 and summary.errored == 0
+    prefix = f"runs/artifacts/zeta-fig2/{summary.invocation}/"
+    in_bucket = {key[len(prefix):] for key in bucket_keys(client, prefix) if not key.endswith("/")}  # no folder markers
+    figures = {name for name in in_bucket if name.startswith("fig2/") and name.endswith(".png")}
+    assert figures, in_bucket
+    local = workdir.artifacts("zeta-fig2", summary.invocation)
+    assert in_bucket <= {p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file()}
+    report = (summary.report_dir / "report.md").read_text()
+    assert all(Path(name).name in report for name in figures), (sorted(figures), report[:2000])
