@@ -9,8 +9,8 @@ import ray
 import ray.cloudpickle as cloudpickle
 from ray import tune
 
-from orchestrator.run.ray_cluster import init_ray
 from orchestrator.run.consistent_search import consistent_search, snapshot_trials
+from orchestrator.run.ray_cluster import init_ray
 from orchestrator.run.searchers import OrderedGridSearcher
 
 CONFIGS = [{"cell": name, "seeds": (0, 1)} for name in ("erm", "mixup", "zeta-2.4", "zeta-2.8")]
