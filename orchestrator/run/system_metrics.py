@@ -17,6 +17,7 @@ log = logging.getLogger("mixbench")
 
 FIND_RUN_S = 600.0  # how long a trial waits for the driver to open its run
 POLL_S = (0.5, 1.0, 2.0, 5.0)  # waits between lookups, the last one repeated
+FINISH_WAIT_S = 2.0  # how long a trial's end waits for its last sample to reach MLflow
 
 
 def sampling_interval() -> float:
@@ -30,29 +31,36 @@ class TrialSystemMetrics:
     def __init__(self, tracking_uri: str, experiment: str, trial_id: str, enabled: bool = True) -> None:
         self.tracking_uri, self.experiment, self.trial_id, self.enabled = tracking_uri, experiment, trial_id, enabled
         self._stop = threading.Event()
+        self._lock = threading.Lock()  # the monitor starts before `stop`, or never
         self._monitor: Any = None
-        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         if self.enabled and self.trial_id:
-            self._thread = threading.Thread(target=self._run, name="mixbench-system-metrics", daemon=True)
-            self._thread.start()
+            threading.Thread(target=self._run, name="mixbench-system-metrics", daemon=True).start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=POLL_S[-1] + 1)
-        if self._monitor is not None:
-            try:
-                self._monitor.finish()
-                self._last_sample()
-            except Exception as exc:  # the metrics are a view; the trial's result stands
-                log.debug("system metrics: %s", exc)
+        """Never waits on a lookup (against a dead tracking server one takes seconds: the thread ends
+        once it returns) and waits at most FINISH_WAIT_S for the last sample."""
+        with self._lock:
+            self._stop.set()
+            monitor = self._monitor
+        if monitor is not None:
+            finish = threading.Thread(target=self._finish, args=(monitor,), name="mixbench-system-metrics-end",
+                                      daemon=True)
+            finish.start()
+            finish.join(timeout=FINISH_WAIT_S)
 
-    def _last_sample(self) -> None:
+    def _finish(self, monitor: Any) -> None:
+        try:
+            monitor.finish()
+            self._last_sample(monitor)
+        except Exception as exc:  # the metrics are a view; the trial's result stands
+            log.debug("system metrics: %s", exc)
+
+    @staticmethod
+    def _last_sample(monitor: Any) -> None:
         """One sample taken as the trial ends: MLflow's loop drops the samples of an unfinished interval,
         so a trial shorter than the sampling interval would otherwise log none."""
-        monitor = self._monitor
         monitor.collect_metrics()
         monitor.publish_metrics(monitor.aggregate_metrics())
         monitor.mlflow_logger.flush()
@@ -64,9 +72,13 @@ class TrialSystemMetrics:
                 return
             from mlflow.system_metrics.system_metrics_monitor import SystemMetricsMonitor
 
-            self._monitor = SystemMetricsMonitor(run_id, sampling_interval=sampling_interval(), tracking_uri=self.tracking_uri,
-                                                 resume_logging=True)
-            self._monitor.start()
+            monitor = SystemMetricsMonitor(run_id, sampling_interval=sampling_interval(), tracking_uri=self.tracking_uri,
+                                           resume_logging=True)
+            with self._lock:
+                if self._stop.is_set():
+                    return
+                monitor.start()
+                self._monitor = monitor
         except Exception as exc:
             log.debug("system metrics of trial %s: %s", self.trial_id, exc)
 
