@@ -15,8 +15,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/mixbench run demo
 
+# Up to 4 workers (one per core), each test sent to whichever is free: the end-to-end tests each start
+# their own Ray, and spend much of their time waiting on it. `pytest` alone runs the suite serially.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist worksteal
 
 bench: $(STAMP)
 	$(PY) benchmarks/mixing.py
@@ -24,6 +26,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/trainable.py
 	$(PY) benchmarks/orchestrator.py
 	$(PY) benchmarks/results_store.py
+	$(PY) benchmarks/mlflow_outage.py
 	$(PY) benchmarks/gan.py
 
 clean:
