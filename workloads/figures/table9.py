@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Optional
 
-import pandas as pd
-
 from workloads.analysis import timing
 from workloads.figures.base import FigureConfig, Summary, fmt, write_csv
 from workloads.trainable import Report

@@ -21,7 +21,7 @@ import pandas as pd
 
 from orchestrator.record.invocation import chosen_invocation
 from orchestrator.record.results import epochs_table
-from orchestrator.report.render import NONE, Tabular, columns, write_table
+from orchestrator.report.render import NONE, Tabular, write_table
 from orchestrator.report.sections.analysis import claims_tabular
 from orchestrator.report.sections.registry import SectionContext, register
 from orchestrator.workdir import WorkDir
