@@ -22,7 +22,6 @@ EPOCH_KEY = ("experiment", "trial_id", "epoch")
 TRIAL_KEY = ("experiment", "trial_id")
 PREDICTION_KEY = ("experiment", "trial_id", "sample")
 METRIC_PREFIXES = ("train", "val", "test")
-TABLES = ("epochs", "trials", "predictions")
 
 
 def epochs_table(results_dir: Path) -> ResultsTable:
@@ -52,6 +51,10 @@ def predictions_table(results_dir: Path) -> ResultsTable:
     return ResultsTable(Path(results_dir) / "predictions", "predictions", key=PREDICTION_KEY, keep="first")
 
 
+STORES = {"epochs": epochs_table, "trials": trials_table, "predictions": predictions_table}
+TABLES = tuple(STORES)
+
+
 def read_table(workdir: WorkDir | str | os.PathLike, table: str, experiment: str | None = None,
                invocation: str | None = None, stage: str | None = None) -> pd.DataFrame:
     """Every row of the `epochs`, `trials` or `predictions` table of a work directory (or of one
@@ -66,7 +69,7 @@ def read_table(workdir: WorkDir | str | os.PathLike, table: str, experiment: str
     if table not in TABLES:
         raise ValueError(f"unknown results table {table!r}; valid: {', '.join(TABLES)}")
     root = workdir if isinstance(workdir, WorkDir) else WorkDir.at(workdir)
-    store = {"epochs": epochs_table, "trials": trials_table, "predictions": predictions_table}[table](root.results)
+    store = STORES[table](root.results)
     return store.read(experiment, invocation, stage)
 
 

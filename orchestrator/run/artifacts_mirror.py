@@ -28,12 +28,11 @@ def local_files(folder: Path) -> Manifest:
 
 
 def remote_files(storage: Storage, key: str) -> dict[str, int]:
-    """Relative path -> size of every file under `key` on the storage ({} if there is none)."""
+    """Relative path -> size of every file under `key` on the storage ({} if there is none). `storage`
+    here is always a `--storage` URI's, so it has a pyarrow filesystem (a local path's included)."""
     import pyarrow.fs
 
     base = storage.path(key)
-    if storage.fs is None:
-        return {rel: size for rel, (size, _) in local_files(Path(base)).items()}
     infos = storage.fs.get_file_info(pyarrow.fs.FileSelector(base, recursive=True, allow_not_found=True))
     return {i.path[len(base):].lstrip("/"): i.size for i in infos if i.type == pyarrow.fs.FileType.File}
 
@@ -44,9 +43,6 @@ def pull(storage: Storage, key: str, folder: Path) -> Manifest:
     for relative in remote_files(storage, key):
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        if storage.fs is None:
-            shutil.copyfile(Path(storage.path(key)) / relative, target)
-            continue
         with storage.fs.open_input_stream(f"{storage.path(key)}/{relative}") as source, open(target, "wb") as out:
             shutil.copyfileobj(source, out, length=1 << 22)
     return local_files(folder)
@@ -62,13 +58,9 @@ def push(storage: Storage, key: str, folder: Path, since: Manifest | None = None
         if unchanged:
             continue
         destination = f"{storage.path(key)}/{relative}"
-        if storage.fs is None:
-            Path(destination).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(folder / relative, destination)
-        else:
-            storage.fs.create_dir(destination.rpartition("/")[0], recursive=True)
-            with open(folder / relative, "rb") as source, storage.fs.open_output_stream(destination) as out:
-                shutil.copyfileobj(source, out, length=1 << 22)
+        storage.fs.create_dir(destination.rpartition("/")[0], recursive=True)
+        with open(folder / relative, "rb") as source, storage.fs.open_output_stream(destination) as out:
+            shutil.copyfileobj(source, out, length=1 << 22)
         pushed.append(relative)
     return pushed
 

@@ -96,12 +96,11 @@ def run_experiment(name: str, options: RunOptions, workdir: WorkDir) -> RunSumma
     return execute(invocation, plans, data, workdir, resume=False)
 
 
-def stage_artifacts(invocation: Invocation, plans: list[StagePlan], workdir: WorkDir,
-                    storage: Storage) -> tuple[str, Path] | None:
+def stage_artifacts(invocation: Invocation, workdir: WorkDir, storage: Storage) -> tuple[str, Path] | None:
     """(key on `--storage`, the work directory's folder) of the invocation's stage artifacts when they
     live on `--storage` (`orchestrator.run.artifacts_mirror`); None when the stages share the work
-    directory's folder, or hand each other no files."""
-    if not storage.uri or not any(c.get("artifacts_dir") for plan in plans for c in (*plan.configs, plan.base)):
+    directory's folder, or hand each other no files (`Experiment.artifacts`)."""
+    if not storage.uri or not get_experiment(invocation.experiment).artifacts:
         return None
     return (artifacts_key(invocation.experiment, invocation.invocation),
             workdir.artifacts(invocation.experiment, invocation.invocation))
@@ -184,7 +183,7 @@ def execute(invocation: Invocation, plans: list[StagePlan], data: LoadedData | d
     invocation.status = INVOCATION_RUNNING
     invocation.save(workdir)
     trials = errored = 0
-    artifacts = stage_artifacts(invocation, plans, workdir, storage)
+    artifacts = stage_artifacts(invocation, workdir, storage)
     if artifacts:
         push(storage, *artifacts)  # what the driver drew before any stage: the protocol split
     for plan in plans:

@@ -45,8 +45,9 @@ class OrderedGridSearcher(Searcher):
         held = Counter(canonical(trial.config) for trial in trials)
         self.handed_out = set()
         for index, config in enumerate(self.configs):
-            if held[canonical(config)] > 0:
-                held[canonical(config)] -= 1
+            key = canonical(config)
+            if held[key] > 0:
+                held[key] -= 1
                 self.handed_out.add(index)
 
     def get_state(self) -> dict:
